@@ -1,0 +1,110 @@
+"""Domain values: plain frozen dataclasses shared by every layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Where a metadata value came from; a curator's value always wins.
+ORIGINS = ("metadata", "layout", "heuristic", "curator")
+
+# Flags a document can carry.
+FLAG_NEEDS_OCR = "needs-ocr"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """Bytes read from a file or URL, with their sniffed type."""
+
+    data: bytes
+    mime: str  # sniffed from the bytes: "application/pdf" or "text/html"
+    source: str  # the path (absolute) or URL it came from
+    filename: str  # base name shown to users, e.g. "report.pdf"
+    content_type: str | None = None  # what a web server claimed, if any
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """Text per page and the raw metadata an extractor found in a file."""
+
+    mime: str
+    pages: tuple[str, ...]  # text per page; an HTML page is one page
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    date: str | None = None  # ISO: "2020-05-01", "2020-05" or "2020"
+    publisher: str | None = None
+    language_hint: str | None = None  # e.g. PDF /Lang or <html lang>, as found
+    summary: str | None = None  # an abstract or description found in metadata
+    keywords: tuple[str, ...] = ()
+    doc_type_hint: str | None = None  # e.g. "article" from og:type or citation_*
+    provenance: dict[str, str] = field(default_factory=dict)  # field -> origin
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThemeMatch:
+    """A theme assigned to a document, with the evidence that put it there."""
+
+    theme_id: str
+    score: float
+    evidence: dict[str, int]  # matched term -> count
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document as the catalog holds it (curator edits applied)."""
+
+    doc_id: str  # stable id, kept across re-ingests and edits
+    title: str
+    source: str  # path or URL it came from
+    filename: str
+    sha256: str
+    mime: str
+    size: int
+    added: str  # ISO 8601 UTC time of ingest
+    page_count: int = 0
+    authors: tuple[str, ...] = ()
+    date: str | None = None
+    year: int | None = None
+    publisher: str | None = None
+    language: str | None = None  # "nl", "en", "de", "fr", "es" or None
+    doc_type: str | None = None
+    summary: str | None = None
+    themes: tuple[ThemeMatch, ...] = ()
+    provenance: dict[str, str] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
+    content_key: str = ""
+    pages: tuple[str, ...] = ()  # filled only when asked for
+
+    @property
+    def theme_ids(self) -> tuple[str, ...]:
+        """The ids of the document's themes, strongest first."""
+        return tuple(match.theme_id for match in self.themes)
+
+    def to_dict(self, *, with_pages: bool = False) -> dict[str, Any]:
+        """A JSON-ready dict of the document."""
+        data: dict[str, Any] = {
+            "id": self.doc_id,
+            "title": self.title,
+            "source": self.source,
+            "filename": self.filename,
+            "sha256": self.sha256,
+            "mime": self.mime,
+            "size": self.size,
+            "added": self.added,
+            "page_count": self.page_count,
+            "authors": list(self.authors),
+            "date": self.date,
+            "year": self.year,
+            "publisher": self.publisher,
+            "language": self.language,
+            "type": self.doc_type,
+            "summary": self.summary,
+            "themes": list(self.theme_ids),
+            "theme_evidence": {m.theme_id: m.evidence for m in self.themes},
+            "provenance": dict(self.provenance),
+            "flags": list(self.flags),
+        }
+        if with_pages:
+            data["pages"] = list(self.pages)
+        return data
