@@ -108,3 +108,24 @@ class Document:
         if with_pages:
             data["pages"] = list(self.pages)
         return data
+
+
+# Document types: id -> (Dutch label, English label).
+DOC_TYPES: dict[str, tuple[str, str]] = {
+    "study": ("Studie", "Study"),
+    "report": ("Rapport", "Report"),
+    "article": ("Artikel", "Article"),
+    "webpage": ("Webpagina", "Web page"),
+    "manifesto": ("Verkiezingsprogramma", "Party manifesto"),
+    "slides": ("Presentatie", "Slides"),
+    "other": ("Overig", "Other"),
+}
+
+# Languages of documents: code -> (Dutch label, English label).
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "nl": ("Nederlands", "Dutch"),
+    "en": ("Engels", "English"),
+    "de": ("Duits", "German"),
+    "fr": ("Frans", "French"),
+    "es": ("Spaans", "Spanish"),
+}

@@ -1,0 +1,618 @@
+"""The `kenniskamer` command line: a thin shell over the core and the ingestion pipeline.
+
+Results go to stdout, progress and errors to stderr; ``--json`` where a script wants it.
+Exit codes: 0 ok, 1 a KennisError or a batch in which anything failed, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kenniskamer.config import Settings, load_settings
+from kenniskamer.errors import KennisError
+from kenniskamer.library import Library
+from kenniskamer.models import DOC_TYPES, Document
+
+REPO_DATA = Path(__file__).resolve().parent / "data"
+
+
+class KennisGroup(click.Group):
+    """Turns a KennisError into a one-line `Error: ...` and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KennisError as err:
+            raise click.ClickException(str(err)) from err
+
+
+library_option = click.option(
+    "--library",
+    "library_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Library folder (default: $KENNISKAMER_LIBRARY, else ~/.local/share/kenniskamer).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+
+
+def _settings(library_path: Path | None) -> Settings:
+    return load_settings(library=library_path)
+
+
+def _open(library_path: Path | None, *, create: bool = False) -> Library:
+    return Library.open(_settings(library_path).library, create=create)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group(cls=KennisGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="kenniskamer", message="%(version)s")
+def cli() -> None:
+    """Kenniskamer: search a knowledge room of research on public support for migration.
+
+    \b
+    Example:
+      kenniskamer add reports/ --library ~/kenniskamer
+      kenniskamer search "draagvlak vluchtelingen" --library ~/kenniskamer
+    """
+
+
+# -- add -----------------------------------------------------------------------------------
+
+
+def _overrides(**values: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in values.items():
+        if value in (None, (), []):
+            continue
+        result[key] = list(value) if isinstance(value, tuple) else value
+    return result
+
+
+def _metadata_options(func: Any) -> Any:
+    options = [
+        click.option("--title", help="Title (the curator's value wins over what is extracted)."),
+        click.option("--author", "authors", multiple=True, help="Author; repeat for several."),
+        click.option("--year", type=click.IntRange(1000, 2999), help="Publication year."),
+        click.option("--date", help="Publication date, YYYY-MM-DD."),
+        click.option("--publisher", help="Publisher or journal."),
+        click.option("--type", "doc_type", type=click.Choice(list(DOC_TYPES)), help="Document type."),
+        click.option("--language", type=click.Choice(["nl", "en", "de", "fr", "es"]), help="Language of the text."),
+        click.option("--summary", help="Summary (a few sentences)."),
+        click.option("--theme", "themes", multiple=True, help="Theme id (see `kenniskamer themes`); repeat for several."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _check_themes(themes: tuple[str, ...]) -> list[str]:
+    from kenniskamer.taxonomy import load_themes, theme_by_id
+
+    known = load_themes()
+    return [theme_by_id(known, theme).id for theme in themes]
+
+
+@cli.command()
+@click.argument("locations", nargs=-1)
+@click.option("--from", "from_file", type=click.File("r"), help="Read paths and URLs from a file, one a line (- for stdin).")
+@click.option("--glob", "pattern", default="*", show_default=True, help="Which files to take from folders, e.g. '*.pdf'.")
+@_metadata_options
+@click.option("--password", help="Password of an encrypted PDF.")
+@click.option("--allow-duplicate", is_flag=True, help="Add near-duplicates of documents already in the library.")
+@click.option("--allow-private", is_flag=True, help="Allow URLs on private or local network addresses.")
+@click.option("--dry-run", is_flag=True, help="Show what would be stored, with themes and their evidence; store nothing.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for extraction (default: number of cores).")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True, help="Seconds of extraction per file.")
+@json_option
+@library_option
+def add(
+    locations: tuple[str, ...],
+    from_file: Any,
+    pattern: str,
+    password: str | None,
+    allow_duplicate: bool,
+    allow_private: bool,
+    dry_run: bool,
+    jobs: int | None,
+    timeout: float,
+    as_json: bool,
+    library_path: Path | None,
+    **metadata: Any,
+) -> None:
+    """Add PDF and HTML files, folders (recursively) and http(s) URLs to the library.
+
+    \b
+    Example:
+      kenniskamer add rapport.pdf https://example.org/artikel.html onderzoek/ --library ~/kk
+    """
+    from indexer.fetch import expand_locations
+    from indexer.pipeline import AddOptions, ItemResult, run
+
+    given = list(locations) + ([line.strip() for line in from_file] if from_file else [])
+    if not given:
+        raise click.UsageError("Give at least one file, folder or URL (or --from FILE).")
+    overrides = _overrides(
+        title=metadata["title"], authors=metadata["authors"], year=metadata["year"], date=metadata["date"],
+        publisher=metadata["publisher"], doc_type=metadata["doc_type"], language=metadata["language"],
+        summary=metadata["summary"], themes=_check_themes(metadata["themes"]),
+    )
+    targets = list(expand_locations(given, pattern=pattern))
+    if not targets:
+        raise click.ClickException(f"No files matching {pattern!r} in {', '.join(given)}.")
+    library = _open(library_path, create=not dry_run)
+    options = AddOptions(
+        password=password, allow_duplicate=allow_duplicate, allow_private=allow_private, dry_run=dry_run,
+        overrides=overrides, timeout=timeout, **({"jobs": jobs} if jobs else {}),
+    )
+    progress = _Progress(len(targets), enabled=sys.stderr.isatty() and not as_json)
+
+    def show(item: ItemResult) -> None:
+        progress.clear()
+        if as_json:
+            pass
+        elif item.outcome == "added":
+            click.echo(_item_line(item.doc))  # type: ignore[arg-type]
+        elif item.outcome == "would-add":
+            click.echo(_dry_run_record(item.doc))  # type: ignore[arg-type]
+        else:
+            _err(f"{item.outcome}: {item.location}: {item.message}")
+        progress.step(item.doc.page_count if item.doc else 0)
+
+    report = run(library, targets, options, on_item=show)
+    progress.clear()
+    if as_json:
+        _echo_json({
+            "added": [i.doc.to_dict() for i in report.items if i.outcome in ("added", "would-add") and i.doc],
+            "duplicates": [{"location": i.location, "existing_id": i.existing_id, "similarity": i.similarity,
+                            "message": i.message} for i in report.items if i.outcome in ("duplicate", "near-duplicate")],
+            "failed": [{"location": i.location, "message": i.message} for i in report.items if not i.ok],
+            "pages": report.pages, "seconds": round(report.seconds, 2),
+        })
+    _err(report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
+class _Progress:
+    """A one-line progress display on a terminal (files, pages, ETA); silent otherwise."""
+
+    def __init__(self, total: int, *, enabled: bool):
+        self.total, self.enabled = total, enabled
+        self.done = self.pages = 0
+        self.started = time.monotonic()
+
+    def step(self, pages: int) -> None:
+        self.done += 1
+        self.pages += pages
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / self.done * (self.total - self.done)
+        width = 24
+        filled = int(width * self.done / max(1, self.total))
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\r[{bar}] {self.done}/{self.total} files, {self.pages} pages, ETA {eta:.0f} s ")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _item_line(doc: Document) -> str:
+    themes = ", ".join(doc.theme_ids) or "-"
+    year = doc.year or "n.d."
+    return f"added {doc.doc_id}  {doc.title[:90]} ({year}; {doc.page_count} p.; {doc.language or '?'}; themes: {themes})"
+
+
+def _dry_run_record(doc: Document) -> str:
+    lines = [f"would add {doc.source}"]
+    for label, value in (
+        ("title", doc.title), ("authors", "; ".join(doc.authors)), ("date", doc.date), ("publisher", doc.publisher),
+        ("language", doc.language), ("type", doc.doc_type), ("pages", doc.page_count), ("summary", doc.summary),
+    ):
+        origin = doc.provenance.get(label if label != "type" else "doc_type", "")
+        lines.append(f"  {label:9} {value if value not in (None, '') else '-'}" + (f"  [{origin}]" if origin else ""))
+    for match in doc.themes:
+        evidence = ", ".join(f"{term} x{count}" for term, count in sorted(match.evidence.items(), key=lambda kv: -kv[1]))
+        lines.append(f"  theme     {match.theme_id} ({match.score:.2f}): {evidence}")
+    if doc.flags:
+        lines.append(f"  flags     {', '.join(doc.flags)}")
+    return "\n".join(lines)
+
+
+# -- search ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("--theme", multiple=True, help="Only documents with this theme (repeat: any of them).")
+@click.option("--year", multiple=True, help="Only documents of this year.")
+@click.option("--lang", "language", multiple=True, help="Only documents in this language (nl, en, ...).")
+@click.option("--type", "doc_type", multiple=True, help="Only documents of this type.")
+@click.option("--publisher", multiple=True, help="Only documents of this publisher.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "added"]), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 200), default=10, show_default=True, help="Hits to show.")
+@click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True, help="Result page.")
+@click.option("--no-expand", is_flag=True, help="Do not add thesaurus terms in the other language.")
+@json_option
+@library_option
+def search(
+    words: tuple[str, ...], theme: tuple[str, ...], year: tuple[str, ...], language: tuple[str, ...],
+    doc_type: tuple[str, ...], publisher: tuple[str, ...], sort: str, limit: int, page: int, no_expand: bool,
+    as_json: bool, library_path: Path | None,
+) -> None:
+    """Search the library: words, "phrases", AND/OR/NOT and fields like titel: jaar: thema: taal:.
+
+    \b
+    Example:
+      kenniskamer search polarisatie --theme framing --lang en
+    """
+    from kenniskamer.search import SearchEngine, SearchQuery
+
+    library = _open(library_path)
+    filters = {k: v for k, v in {"theme": theme, "year": year, "language": language, "type": doc_type,
+                                 "publisher": publisher}.items() if v}
+    query = SearchQuery(" ".join(words), filters=filters, sort=sort, page=page, page_size=limit, expand=not no_expand)
+    result = SearchEngine(library).search(query)
+    if as_json:
+        _echo_json(search_json(result))
+        return
+    if result.corrected_from:
+        _err(f"Nothing found for {result.corrected_from!r}; showing results for {result.suggestion!r}.")
+    elif result.suggestion:
+        _err(f"Did you mean: {result.suggestion}")
+    if result.expansions:
+        _err(f"Also searched for: {', '.join(result.expansions)}")
+    if "no-document-has-all-words" in result.notices:
+        _err("No document holds every word; showing documents with some of them.")
+    if not result.hits:
+        _err("No documents found.")
+        return
+    first = (page - 1) * limit
+    for number, hit in enumerate(result.hits, start=first + 1):
+        doc = hit.doc
+        where = f"p. {hit.page}" if hit.page else ""
+        click.echo(f"{number}. {doc.title} ({doc.year or 'n.d.'})  [{doc.doc_id}]")
+        click.echo(f"   {doc.filename}  {where}".rstrip())
+        for passage in hit.passages[:1]:
+            click.echo(f"   p. {passage.page}: {passage.marked('**', '**')}")
+    _err(f"{result.total} documents, {result.elapsed_ms:.0f} ms")
+
+
+def search_json(result: Any) -> dict[str, Any]:
+    """The JSON form of a SearchPage, shared by `search --json` and the web API."""
+    hits = []
+    for hit in result.hits:
+        doc = hit.doc
+        hits.append({
+            "id": doc.doc_id, "title": doc.title, "source": doc.filename if not doc.source.startswith("http") else doc.source,
+            "url": doc.source if doc.source.startswith("http") else None,
+            "page": hit.page, "score": round(hit.score, 4),
+            "snippet": hit.passages[0].text if hit.passages else (doc.summary or "")[:300],
+            "authors": list(doc.authors), "year": doc.year, "language": doc.language, "type": doc.doc_type,
+            "themes": list(doc.theme_ids), "publisher": doc.publisher,
+            "passages": [{"page": p.page, "text": p.text, "marked": p.marked("<mark>", "</mark>")} for p in hit.passages],
+        })
+    return {
+        "query": result.query.text, "total": result.total, "page": result.query.page,
+        "page_size": result.query.page_size, "hits": hits,
+        "facets": {name: [{"value": c.value, "count": c.count, "selected": c.selected} for c in counts]
+                   for name, counts in result.facets.items()},
+        "suggestion": result.suggestion, "corrected_from": result.corrected_from,
+        "expansions": list(result.expansions), "notices": list(result.notices),
+    }
+
+
+# -- list, show, edit, remove ----------------------------------------------------------------
+
+
+@cli.command(name="list")
+@click.option("--added-since", help="Only documents added on or after this date (YYYY-MM-DD).")
+@click.option("--sort", type=click.Choice(["added", "title"]), default="added", show_default=True)
+@json_option
+@library_option
+def list_documents(added_since: str | None, sort: str, as_json: bool, library_path: Path | None) -> None:
+    """List the documents, one a line: id, added, year, language, title.
+
+    \b
+    Example:
+      kenniskamer list --added-since 2026-11-01 --json
+    """
+    library = _open(library_path)
+    docs = library.documents(order=sort, since=_iso_date(added_since) if added_since else None)
+    if as_json:
+        _echo_json([
+            {"id": d.doc_id, "title": d.title, "source": d.filename if not d.source.startswith("http") else d.source,
+             "language": d.language, "year": d.year, "added": d.added, "type": d.doc_type, "themes": list(d.theme_ids),
+             "pages": d.page_count}
+            for d in docs
+        ])
+        return
+    for d in docs:
+        click.echo(f"{d.doc_id}  {d.added[:10]}  {d.year or '----'}  {d.language or '??'}  {d.title[:100]}")
+    _err(f"{len(docs)} documents")
+
+
+def _iso_date(value: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD.") from None
+
+
+@cli.command()
+@click.argument("doc_id")
+@click.option("--pages", "with_pages", is_flag=True, help="Also print the text of every page.")
+@json_option
+@library_option
+def show(doc_id: str, with_pages: bool, as_json: bool, library_path: Path | None) -> None:
+    """Show a document's metadata, where each value came from, and its themes with evidence.
+
+    \b
+    Example:
+      kenniskamer show 3fa2c1d09e7b
+    """
+    library = _open(library_path)
+    doc = library.get(doc_id, with_pages=with_pages)
+    if as_json:
+        data = doc.to_dict(with_pages=with_pages)
+        data["original"] = str(library.original_of(doc))
+        _echo_json(data)
+        return
+    rows = [
+        ("id", doc.doc_id), ("title", doc.title), ("authors", "; ".join(doc.authors)), ("date", doc.date),
+        ("year", doc.year), ("publisher", doc.publisher), ("language", doc.language), ("type", doc.doc_type),
+        ("pages", doc.page_count), ("source", doc.source), ("added", doc.added), ("summary", doc.summary),
+        ("flags", ", ".join(doc.flags)), ("original", library.original_of(doc)),
+    ]
+    for label, value in rows:
+        origin = doc.provenance.get("doc_type" if label == "type" else label)
+        click.echo(f"{label:10} {value if value not in (None, '') else '-'}" + (f"  [{origin}]" if origin else ""))
+    for match in doc.themes:
+        evidence = ", ".join(f"{t} x{n}" for t, n in sorted(match.evidence.items(), key=lambda kv: -kv[1])) or "set by curator"
+        click.echo(f"{'theme':10} {match.theme_id}: {evidence}")
+    if with_pages:
+        for number, text in enumerate(doc.pages, start=1):
+            click.echo(f"\n--- page {number} ---\n{text}")
+
+
+@cli.command()
+@click.argument("doc_id")
+@_metadata_options
+@click.option("--add-theme", multiple=True, help="Add a theme to the current ones.")
+@click.option("--remove-theme", multiple=True, help="Remove a theme from the current ones.")
+@click.option("--clear", "clear", multiple=True, help="Drop the curator's value of a field (extracted value returns).")
+@library_option
+def edit(doc_id: str, add_theme: tuple[str, ...], remove_theme: tuple[str, ...], clear: tuple[str, ...],
+         library_path: Path | None, **metadata: Any) -> None:
+    """Change a document's metadata or themes; the curator's value survives re-extraction and reindex.
+
+    \b
+    Example:
+      kenniskamer edit 3fa2c1d09e7b --title "Draagvlak voor opvang" --add-theme draagvlak
+    """
+    from kenniskamer.curate import edit_document
+    from kenniskamer.library import EDITABLE_FIELDS
+
+    library = _open(library_path)
+    values: dict[str, Any] = _overrides(
+        title=metadata["title"], authors=metadata["authors"], year=metadata["year"], date=metadata["date"],
+        publisher=metadata["publisher"], doc_type=metadata["doc_type"], language=metadata["language"],
+        summary=metadata["summary"], themes=_check_themes(metadata["themes"]),
+    )
+    if add_theme or remove_theme:
+        current = list(values.get("themes") or library.get(doc_id).theme_ids)
+        current += [t for t in _check_themes(add_theme) if t not in current]
+        drop = set(_check_themes(remove_theme))
+        values["themes"] = [t for t in current if t not in drop]
+    for name in clear:
+        name = {"type": "doc_type", "author": "authors", "theme": "themes"}.get(name, name)
+        if name not in EDITABLE_FIELDS:
+            raise click.BadParameter(f"{name!r} is not a field; use one of {', '.join(EDITABLE_FIELDS)}.")
+        values[name] = None
+    if not values:
+        raise click.UsageError("Nothing to change: give an option such as --title or --add-theme.")
+    doc = edit_document(library, doc_id, values)
+    click.echo(f"edited {doc.doc_id}: " + ", ".join(sorted(values)))
+
+
+@cli.command()
+@click.argument("doc_ids", nargs=-1, required=True)
+@library_option
+def remove(doc_ids: tuple[str, ...], library_path: Path | None) -> None:
+    """Remove documents from the catalog, the index and the originals.
+
+    \b
+    Example:
+      kenniskamer remove 3fa2c1d09e7b
+    """
+    from kenniskamer.curate import remove_document
+
+    library = _open(library_path)
+    for doc_id in doc_ids:
+        doc = remove_document(library, doc_id)
+        click.echo(f"removed {doc.doc_id}  {doc.title[:90]}")
+
+
+# -- maintenance -----------------------------------------------------------------------------
+
+
+@cli.command()
+@library_option
+def reindex(library_path: Path | None) -> None:
+    """Rebuild the index from the catalog (no PDF is read again).
+
+    \b
+    Example:
+      kenniskamer reindex --library ~/kk
+    """
+    from kenniskamer.index import rebuild_index
+
+    library = _open(library_path)
+    started = time.monotonic()
+    with library.writing():
+        count = rebuild_index(library, procs=2 if library.count() > 200 else 1)
+    click.echo(f"reindexed {count} documents in {time.monotonic() - started:.1f} s")
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Make the index follow the catalog and remove stray originals.")
+@click.option("--quick", is_flag=True, help="Do not re-hash the originals.")
+@json_option
+@library_option
+def check(repair: bool, quick: bool, as_json: bool, library_path: Path | None) -> None:
+    """Verify that catalog, originals and index agree (exit 1 if not); --repair fixes the index.
+
+    \b
+    Example:
+      kenniskamer check --repair
+    """
+    from kenniskamer.check import check_library
+
+    library = _open(library_path)
+    report = check_library(library, verify_checksums=not quick, repair=repair)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        for line in report.lines():
+            click.echo(line)
+        if not report.ok:
+            _err("Run `kenniskamer check --repair` to rebuild what the catalog can restore.")
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@json_option
+@library_option
+def themes(as_json: bool, library_path: Path | None) -> None:
+    """List the themes with their labels and how many documents have each.
+
+    \b
+    Example:
+      kenniskamer themes
+    """
+    from kenniskamer.taxonomy import load_themes
+
+    counts: dict[str, int] = {}
+    library_root = _settings(library_path).library
+    if (library_root / "catalog.sqlite3").exists():
+        for doc in Library.open(library_root).documents():
+            for theme_id in doc.theme_ids:
+                counts[theme_id] = counts.get(theme_id, 0) + 1
+    rows = [(t, counts.get(t.id, 0)) for t in load_themes()]
+    if as_json:
+        _echo_json([{"id": t.id, "label_nl": t.label_nl, "label_en": t.label_en, "description_nl": t.description_nl,
+                     "description_en": t.description_en, "documents": n} for t, n in rows])
+        return
+    for theme, count in rows:
+        click.echo(f"{theme.id:24} {count:4}  {theme.label_nl} / {theme.label_en}")
+
+
+@cli.command()
+@json_option
+@library_option
+def stats(as_json: bool, library_path: Path | None) -> None:
+    """Counts of documents, pages, languages, types and the size on disk.
+
+    \b
+    Example:
+      kenniskamer stats
+    """
+    library = _open(library_path)
+    docs = library.documents()
+    size = sum(p.stat().st_size for p in library.root.rglob("*") if p.is_file())
+    data = {
+        "documents": len(docs), "pages": sum(d.page_count for d in docs),
+        "languages": _count(d.language or "?" for d in docs), "types": _count(d.doc_type or "?" for d in docs),
+        "needs_ocr": sum(1 for d in docs if "needs-ocr" in d.flags), "bytes_on_disk": size,
+    }
+    if as_json:
+        _echo_json(data)
+        return
+    for key, value in data.items():
+        click.echo(f"{key:14} {value}")
+
+
+def _count(values: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+# -- serving -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@library_option
+def serve(host: str, port: int, threads: int, library_path: Path | None) -> None:
+    """Serve the search site with waitress.
+
+    \b
+    Example:
+      kenniskamer serve --port 8080
+    """
+    _serve(_settings(library_path), host, port, threads)
+
+
+def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
+    import waitress
+
+    from webui import create_app
+
+    Library.open(settings.library)  # a clear error before the server starts
+    app = create_app(settings)
+    _err(f"Serving {settings.library} on http://{host}:{port}/ (Ctrl+C stops)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="kenniskamer")
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Build the demo library only.")
+@library_option
+def demo(port: int, no_serve: bool, library_path: Path | None) -> None:
+    """Build the demo library from data/sample (if it is not built yet) and serve it.
+
+    \b
+    Example:
+      kenniskamer demo --port 5000
+    """
+    from indexer.pipeline import AddOptions, run
+
+    root = library_path or Path("demo-library")
+    library = Library.open(root, create=True)
+    if library.count() == 0:
+        report = run(library, [str(REPO_DATA / "sample")], AddOptions())
+        _err(f"demo library {root}: {report.summary()}")
+    if not no_serve:
+        _serve(load_settings(library=root), "127.0.0.1", port, 8)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli(prog_name="kenniskamer")
+
+
+if __name__ == "__main__":
+    main()

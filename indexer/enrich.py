@@ -1,0 +1,144 @@
+"""Enrich: turn extracted text and metadata into a catalog Document."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import PurePath
+from typing import Any
+
+from indexer._summary import find_summary
+from kenniskamer.library import year_of
+from kenniskamer.models import Document, Extracted, Fetched
+from kenniskamer.taxonomy import Theme, match_themes
+
+ROOM_LANGUAGES = ("nl", "en", "de", "fr", "es")
+LANGUAGE_SAMPLE_CHARS = 20_000
+THEME_TEXT_CHARS = 2_000_000  # a bound on what theme matching reads of a huge document
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(ROOM_LANGUAGES))
+    return identifier
+
+
+def detect_language(text: str, *, hint: str | None = None) -> str | None:
+    """The language of a text (nl, en, de, fr, es), the hint for very short texts, else None."""
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    if len(re.findall(r"[^\W\d_]{2,}", sample[:2000])) >= 4:
+        language, _probability = _identifier().classify(sample)
+        return str(language)
+    return normalise_language(hint)
+
+
+def normalise_language(value: str | None) -> str | None:
+    """``en-US`` -> ``en``; None for languages outside the room."""
+    if not value:
+        return None
+    code = value.strip().lower().replace("_", "-").split("-")[0]
+    aliases = {"dut": "nl", "nld": "nl", "eng": "en", "ger": "de", "deu": "de", "fre": "fr", "fra": "fr", "spa": "es"}
+    code = aliases.get(code, code)
+    return code if code in ROOM_LANGUAGES else None
+
+
+def clean_line(text: str) -> str:
+    """Collapse whitespace in a one-line value."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def trim_words(text: str, max_words: int) -> str:
+    """At most ``max_words`` words, cut after a sentence end where one is near."""
+    words = clean_line(text).split(" ")
+    if len(words) <= max_words:
+        return " ".join(words)
+    cut = " ".join(words[:max_words])
+    end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    if end > len(cut) // 2:
+        return cut[: end + 1]
+    return cut + " …"
+
+
+def _first_line_title(pages: Sequence[str]) -> str | None:
+    for page in pages[:2]:
+        for line in page.splitlines():
+            line = clean_line(line)
+            if 3 <= len(line.split()) <= 30 and re.search(r"[^\W\d_]{3,}", line):
+                return line[:300]
+    return None
+
+
+def guess_type(extracted: Extracted, text_head: str, page_count: int) -> str:
+    """A document type from hints and the text: manifesto, study, report, slides, article, webpage."""
+    head = text_head.lower()
+    hint = (extracted.doc_type_hint or "").lower()
+    if "verkiezingsprogramma" in head or "election manifesto" in head or "wahlprogramm" in head:
+        return "manifesto"
+    if extracted.mime == "text/html":
+        if "slide" in hint or "presentation" in hint:
+            return "slides"
+        if "scholarly" in hint:
+            return "study"
+        return "article" if "article" in hint else "webpage"
+    has_abstract = bool(re.search(r"\b(abstract|samenvatting|zusammenfassung|résumé)\b", head))
+    if has_abstract and page_count <= 80:
+        return "study"
+    if page_count >= 40:
+        return "report"
+    if re.search(r"\b(journal|doi|working paper)\b", head):
+        return "study"
+    return "article" if page_count < 40 else "report"
+
+
+def enrich(fetched: Fetched, extracted: Extracted, themes: Sequence[Theme], *, added: str) -> Document:
+    """A catalog Document (not yet stored) from fetched bytes and what was extracted from them."""
+    sha256 = hashlib.sha256(fetched.data).hexdigest()
+    pages = extracted.pages
+    text = "\n\n".join(pages)
+    provenance = dict(extracted.provenance)
+
+    title = clean_line(extracted.title or "")
+    if not title:
+        title = _first_line_title(pages) or PurePath(fetched.filename).stem.replace("_", " ").replace("-", " ")
+        provenance["title"] = "heuristic"
+
+    language = detect_language(text, hint=extracted.language_hint)
+    provenance["language"] = "heuristic" if len(text) > 40 else "metadata"
+
+    summary = trim_words(extracted.summary, 120) if extracted.summary else None
+    if not summary or len(summary.split()) < 12:
+        found = find_summary(pages)
+        if found:
+            summary, provenance["summary"] = found, "heuristic"
+    head = text[:15_000]
+    doc_type = guess_type(extracted, head, len(pages))
+    provenance["doc_type"] = "heuristic"
+    matches = match_themes(themes, title=title, summary=summary or "", text=text[:THEME_TEXT_CHARS], language=language)
+    provenance["themes"] = "heuristic"
+    publisher = clean_line(extracted.publisher) if extracted.publisher else None
+    return Document(
+        doc_id=sha256[:12],
+        title=title,
+        source=fetched.source,
+        filename=fetched.filename,
+        sha256=sha256,
+        mime=extracted.mime,
+        size=len(fetched.data),
+        added=added,
+        page_count=len(pages),
+        authors=tuple(clean_line(a) for a in extracted.authors if clean_line(a)),
+        date=extracted.date,
+        year=year_of(extracted.date),
+        publisher=publisher or None,
+        language=language,
+        doc_type=doc_type,
+        summary=summary,
+        themes=matches,
+        provenance=provenance,
+        flags=extracted.flags,
+    )

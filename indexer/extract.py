@@ -1,0 +1,42 @@
+"""Extract: text per page and raw metadata, by the type sniffed from the bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from indexer._html import extract_html
+from indexer._pdf import extract_pdf
+from indexer.fetch import describe_unknown
+from kenniskamer.errors import ExtractionError, UnsupportedTypeError
+from kenniskamer.models import Extracted, Fetched
+
+
+def _pdf(fetched: Fetched, password: str | None) -> Extracted:
+    return extract_pdf(fetched.data, password=password)
+
+
+def _html(fetched: Fetched, password: str | None) -> Extracted:
+    return extract_html(fetched.data, url=fetched.source if "://" in fetched.source else None)
+
+
+EXTRACTORS: dict[str, Callable[[Fetched, str | None], Extracted]] = {"application/pdf": _pdf, "text/html": _html}
+
+
+def extract(fetched: Fetched, *, password: str | None = None) -> Extracted:
+    """Text per page and metadata of fetched bytes; raise ExtractionError if that fails."""
+    if not fetched.data:
+        raise ExtractionError("The file is empty; check that it was saved or downloaded completely.")
+    extractor = EXTRACTORS.get(fetched.mime)
+    if extractor is None:
+        raise UnsupportedTypeError(
+            f"Unsupported type: this is {describe_unknown(fetched.data)}; kenniskamer reads PDF and HTML, "
+            "so save or export it as PDF first."
+        )
+    try:
+        return extractor(fetched, password)
+    except ExtractionError:
+        raise
+    except MemoryError as err:
+        raise ExtractionError("The file needs more memory than the limit allows; it may be damaged.") from err
+    except RecursionError as err:
+        raise ExtractionError("The file's structure loops or is nested too deeply; it may be damaged.") from err

@@ -1,0 +1,53 @@
+"""Settings: defaults in code, then ``KENNISKAMER_*`` environment variables, then options."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+ENV_LIBRARY = "KENNISKAMER_LIBRARY"
+
+
+def default_library() -> Path:
+    """The library used when neither ``--library`` nor KENNISKAMER_LIBRARY is given.
+
+    ``$XDG_DATA_HOME/kenniskamer`` (usually ``~/.local/share/kenniskamer``).
+    """
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "kenniskamer"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a shell needs to open a library and serve it."""
+
+    library: Path = field(default_factory=default_library)
+    page_size: int = 10  # hits per page
+    max_page_size: int = 50
+    max_query_length: int = 500  # characters
+    max_page: int = 100  # deepest result page a client may ask for
+    passages_per_hit: int = 3
+    facet_fields: tuple[str, ...] = ("theme", "type", "language", "year", "publisher")
+    languages: tuple[str, ...] = ("nl", "en")  # interface languages, default first
+    base_url: str = ""  # public address of the site, for feeds and digests
+
+    def with_options(self, **options: Any) -> Settings:
+        """A copy with every option that is not None applied."""
+        given = {key: value for key, value in options.items() if value is not None}
+        if "library" in given:
+            given["library"] = Path(given["library"]).expanduser()
+        return replace(self, **given)
+
+
+def load_settings(**options: Any) -> Settings:
+    """Settings from defaults, then the environment, then the given options."""
+    settings = Settings()
+    env_library = os.environ.get(ENV_LIBRARY)
+    if env_library:
+        settings = settings.with_options(library=env_library)
+    env_base_url = os.environ.get("KENNISKAMER_BASE_URL")
+    if env_base_url:
+        settings = settings.with_options(base_url=env_base_url)
+    return settings.with_options(**options)

@@ -1,0 +1,256 @@
+"""The Whoosh index: analyzers, schema, writing and rebuilding from the catalog.
+
+The index is derived data: everything in it can be rebuilt from the catalog with
+:func:`rebuild_index`, and the catalog wins whenever the two disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from kenniskamer.errors import IndexMissingError, LibraryBusyError, SchemaVersionError, StorageError
+from kenniskamer.library import Library
+from kenniskamer.models import Document
+from kenniskamer.schema import FIELDS, SCHEMA_VERSION, FieldSpec, text_suffix
+from kenniskamer.text import fold
+
+with warnings.catch_warnings():
+    # Whoosh 2.7.4 has invalid escape sequences in its sources (harmless).
+    warnings.simplefilter("ignore", SyntaxWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from whoosh import fields as wf
+    from whoosh import index as wi
+    from whoosh.analysis import Analyzer, RegexTokenizer, StemFilter, StopFilter
+    from whoosh.index import FileIndex
+    from whoosh.lang import stopwords_for_language
+    from whoosh.writing import IndexWriter, LockError
+
+VERSION_FILE = "kenniskamer-schema.json"
+TOKEN_PATTERN = r"\w+"
+
+
+class FoldingTokenizer(RegexTokenizer):  # type: ignore[misc]
+    """Splits folded text (lower case, no accents) into words: one fold per text, not per token."""
+
+    def __call__(self, value: str, **kwargs: Any) -> Any:
+        return super().__call__(fold(value), **kwargs)
+
+
+@lru_cache(maxsize=None)
+def analyzer_for(language: str) -> Analyzer:
+    """The analyzer of a text field: accent and case folding, plus stop words and stemming for en/nl."""
+    base = FoldingTokenizer(TOKEN_PATTERN)
+    if language in ("en", "nl"):
+        return base | StopFilter(stoplist=stopwords(language), minsize=2) | StemFilter(lang=language, cachesize=200_000)
+    return base
+
+
+@lru_cache(maxsize=None)
+def stopwords(language: str) -> frozenset[str]:
+    """The folded stop words of a language (empty for languages without a list)."""
+    if language not in ("en", "nl"):
+        return frozenset()
+    return frozenset(fold(word) for word in stopwords_for_language(language))
+
+
+def analyze(text: str, language: str) -> list[str]:
+    """The index terms a text turns into under a field language's analyzer."""
+    return [token.text for token in analyzer_for(language)(text)]
+
+
+def _whoosh_field(spec: FieldSpec) -> Any:
+    if spec.kind == "id":
+        return wf.ID(stored=spec.stored, unique=spec.name == "key", sortable=spec.sortable)
+    if spec.kind == "keyword":
+        return wf.KEYWORD(stored=spec.stored, commas=True, scorable=False)
+    if spec.kind == "number":
+        return wf.NUMERIC(int, bits=32, stored=spec.stored, sortable=spec.sortable, signed=False)
+    assert spec.language is not None
+    language = "other" if spec.language == "name" else spec.language
+    return wf.TEXT(analyzer=analyzer_for(language), stored=False, phrase=True)
+
+
+def build_schema() -> wf.Schema:
+    """The Whoosh schema made from :data:`kenniskamer.schema.FIELDS`."""
+    return wf.Schema(**{spec.name: _whoosh_field(spec) for spec in FIELDS})
+
+
+def _check_version(index_dir: Path) -> None:
+    try:
+        version = json.loads((index_dir / VERSION_FILE).read_text())["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        version = None
+    if version != SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"The index in {index_dir} was written by another version of kenniskamer "
+            f"(schema {version}, this version uses {SCHEMA_VERSION}). Run `kenniskamer reindex`."
+        )
+
+
+def create_index(index_dir: Path) -> FileIndex:
+    """Create an empty index (with its schema version) in ``index_dir``."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        ix = wi.create_in(str(index_dir), build_schema())
+        (index_dir / VERSION_FILE).write_text(json.dumps({"version": SCHEMA_VERSION}))
+    except OSError as err:
+        raise StorageError(f"Could not create the index in {index_dir}: {err}.") from err
+    return ix
+
+
+def open_index(library: Library, *, create: bool = False) -> FileIndex:
+    """Open the library's index; with ``create``, make an empty one if there is none."""
+    index_dir = library.index_dir
+    if not wi.exists_in(str(index_dir)):
+        if create:
+            return create_index(index_dir)
+        raise IndexMissingError(
+            f"No index in {index_dir}. Run `kenniskamer reindex --library {library.root}` to build it "
+            "from the catalog, or add documents first."
+        )
+    _check_version(index_dir)
+    return wi.open_dir(str(index_dir))
+
+
+def records_for(doc: Document, pages: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The index records of a document: one doc record and one per page with text."""
+    suffix = text_suffix(doc.language)
+    facets: dict[str, Any] = {
+        "doc_id": doc.doc_id,
+        "theme": ",".join(doc.theme_ids),
+        "type": doc.doc_type or "",
+        "language": doc.language or "",
+        "publisher": doc.publisher or "",
+        "added": doc.added,
+        "date": doc.date or "",
+    }
+    if doc.year is not None:
+        facets["year"] = doc.year
+    authors = "; ".join(doc.authors)
+    yield {
+        **facets,
+        "key": f"d:{doc.doc_id}",
+        "kind": "doc",
+        "stamp": stamp(doc),
+        "page": 0,
+        f"title_{suffix}": doc.title,
+        f"summary_{suffix}": doc.summary or "",
+        "author": authors,
+    }
+    for number, text in enumerate(pages, start=1):
+        if text.strip():
+            yield {
+                **facets,
+                "key": f"p:{doc.doc_id}:{number}",
+                "kind": "page",
+                "page": number,
+                f"title_{suffix}": doc.title,
+                f"body_{suffix}": text,
+                "author": authors,
+            }
+
+
+class IndexUpdater:
+    """Adds and removes documents in one open Whoosh writer; commit or cancel at the end."""
+
+    def __init__(self, writer: IndexWriter):
+        self._writer = writer
+        self.pending = 0
+
+    def add(self, doc: Document, pages: Iterable[str]) -> None:
+        """Index a document (replacing any earlier records of it)."""
+        self._writer.delete_by_term("doc_id", doc.doc_id)
+        for record in records_for(doc, pages):
+            self._writer.add_document(**record)
+        self.pending += 1
+
+    def remove(self, doc_id: str) -> None:
+        """Remove every record of a document."""
+        self._writer.delete_by_term("doc_id", doc_id)
+        self.pending += 1
+
+
+@contextmanager
+def updating(library: Library, *, procs: int = 1) -> Iterator[IndexUpdater]:
+    """An index writer that commits when the block ends and cancels if it raises."""
+    ix = open_index(library, create=True)
+    try:
+        if procs > 1:
+            writer = ix.writer(procs=procs, multisegment=True, limitmb=256)
+        else:
+            writer = ix.writer(timeout=10.0, limitmb=128)
+    except LockError as err:
+        raise LibraryBusyError(
+            f"The index of {library.root} is being written by another process. Wait and try again."
+        ) from err
+    updater = IndexUpdater(writer)
+    try:
+        yield updater
+    except BaseException:
+        writer.cancel()
+        raise
+    try:
+        writer.commit()
+    except OSError as err:
+        raise StorageError(f"Could not write the index: {err}. Free some disk space, then run `kenniskamer check --repair`.") from err
+    finally:
+        ix.close()
+
+
+def stamp(doc: Document) -> str:
+    """A short hash of everything the index holds about a document but its page text."""
+    values = [doc.title, doc.authors, doc.summary, doc.theme_ids, doc.doc_type, doc.language, doc.year,
+              doc.publisher, doc.added, doc.date, doc.page_count]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def indexed_stamps(library: Library) -> dict[str, str]:
+    """doc_id -> stamp of every document that has a doc record in the index."""
+    ix = open_index(library)
+    try:
+        with ix.searcher() as searcher:
+            return {fields["doc_id"]: fields.get("stamp", "") for fields in searcher.documents(kind="doc")}
+    finally:
+        ix.close()
+
+
+def rebuild_index(library: Library, *, on_item: Callable[[Document], None] | None = None, procs: int = 1) -> int:
+    """Rebuild the index from the catalog alone (no PDF is read again); return the document count.
+
+    The new index is built beside the old one and swapped in when complete, so
+    searches keep working during the rebuild.
+    """
+    fresh = library.root / "index.new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    ix = create_index(fresh)
+    writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
+    count = 0
+    try:
+        for doc in library.documents():
+            for record in records_for(doc, library.pages(doc.doc_id)):
+                writer.add_document(**record)
+            count += 1
+            if on_item:
+                on_item(doc)
+    except BaseException:
+        writer.cancel()
+        ix.close()
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    writer.commit()
+    ix.close()
+    old = library.root / "index.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if library.index_dir.exists():
+        library.index_dir.rename(old)
+    fresh.rename(library.index_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return count

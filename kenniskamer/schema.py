@@ -1,0 +1,62 @@
+"""The index's field list, in plain Python, beside the version that guards it.
+
+``index.py`` turns this into a Whoosh schema; nothing else needs to know Whoosh.
+The index holds two kinds of records: one ``doc`` record per document (title, summary,
+authors, facets) and one ``page`` record per page with text (title, authors, page text,
+facets), so a hit can name the page its best passage is on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Bump when a field, an analyzer or the record layout changes: an index of another
+# version asks the user to run `kenniskamer reindex`.
+SCHEMA_VERSION = 1
+
+# Languages with a stemmer; text in any other language goes to the *_other fields.
+STEMMED_LANGUAGES = ("en", "nl")
+TEXT_SUFFIXES = STEMMED_LANGUAGES + ("other",)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One index field: its name and what kind of values it holds."""
+
+    name: str
+    kind: str  # "id", "text", "keyword", "number"
+    stored: bool = False
+    sortable: bool = False
+    language: str | None = None  # analyzer of a text field: "en", "nl", "other", "name"
+
+
+def text_suffix(language: str | None) -> str:
+    """Which language variant of the text fields holds text of this language."""
+    return language if language in STEMMED_LANGUAGES else "other"
+
+
+def _text_fields(base: str) -> list[FieldSpec]:
+    return [FieldSpec(f"{base}_{suffix}", "text", language=suffix) for suffix in TEXT_SUFFIXES]
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("key", "id", stored=True),  # "d:<doc_id>" or "p:<doc_id>:<page>", unique
+    FieldSpec("kind", "id"),  # "doc" or "page"
+    FieldSpec("stamp", "id", stored=True),  # hash of the indexed metadata, for `check`
+    FieldSpec("doc_id", "id", stored=True, sortable=True),
+    FieldSpec("page", "number", stored=True, sortable=True),  # 0 for the doc record
+    *_text_fields("title"),
+    *_text_fields("summary"),
+    *_text_fields("body"),
+    FieldSpec("author", "text", language="name"),
+    # Facets, on every record so that filters apply to pages as well as documents.
+    FieldSpec("theme", "keyword", stored=True),
+    FieldSpec("type", "id", stored=True),
+    FieldSpec("language", "id", stored=True),
+    FieldSpec("year", "number", stored=True, sortable=True),
+    FieldSpec("publisher", "id", stored=True),
+    FieldSpec("added", "id", stored=True, sortable=True),
+    FieldSpec("date", "id", stored=True, sortable=True),
+)
+
+FACET_FIELDS = ("theme", "type", "language", "year", "publisher")

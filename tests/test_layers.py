@@ -1,0 +1,32 @@
+"""Imports point down only: the core never pulls in the shells' frameworks."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_core_imports_neither_flask_nor_click() -> None:
+    code = (
+        "import sys, kenniskamer.search, kenniskamer.curate, kenniskamer.check, indexer.pipeline;"
+        "print(sorted(m for m in ('flask', 'click', 'webui', 'cli') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_only_index_and_search_import_whoosh() -> None:
+    importers = set()
+    for path in [*REPO.glob("kenniskamer/*.py"), *REPO.glob("indexer/*.py"), *REPO.glob("webui/*.py"), REPO / "cli.py"]:
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name.split(".")[0] == "whoosh" for name in names):
+                importers.add(path.relative_to(REPO).as_posix())
+    assert importers == {"kenniskamer/index.py", "kenniskamer/search.py"}
