@@ -231,9 +231,10 @@ def load_themes(path: Path | None = None) -> tuple[Theme, ...]:
         if not isinstance(table, dict):
             raise _problem(path, f"theme number {number} is not a table")
         theme_id = table.get("id")
-        if not isinstance(theme_id, str) or not _ID_RE.match(theme_id):
+        if not isinstance(theme_id, str) or not _ID_RE.fullmatch(theme_id):
             raise _problem(
-                path, f"theme number {number} needs an id of lower-case ascii letters, digits and hyphens, not {theme_id!r}"
+                path,
+                f"theme number {number} needs an id of lower-case ascii letters, digits and hyphens, not {theme_id!r}",
             )
         if theme_id in seen:
             raise _problem(path, f"theme id {theme_id!r} is used twice")
@@ -300,7 +301,9 @@ def _scan(text: str) -> _Scan:
     """Tokenise a text once; case and accents are folded per distinct token, not per character."""
     tokens = _TOKEN_RE.findall(text)
     counts = Counter(tokens)
-    forms = {token: (token if token.islower() else token.lower()) if token.isascii() else fold(token) for token in counts}
+    forms = {
+        token: (token if token.islower() else token.lower()) if token.isascii() else fold(token) for token in counts
+    }
     return _Scan(tokens=tokens, counts=counts, forms=forms)
 
 
