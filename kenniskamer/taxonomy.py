@@ -89,12 +89,11 @@ _FUNCTION_WORDS = {
     ),
 }
 
-_STEMMERS = {
-    # dutch_porter is the classic Snowball Dutch stemmer (as in Lucene and Whoosh); the newer
-    # "dutch" algorithm conflates too much for matching (waarden -> waar, houding -> houd).
-    "nl": snowballstemmer.stemmer("dutch_porter"),
-    "en": snowballstemmer.stemmer("english"),
-}
+# The classic Snowball Dutch stemmer (as in Lucene and Whoosh) is "dutch_porter" since
+# snowballstemmer 3 and "dutch" before; the new "dutch" of version 3 conflates too much for
+# matching (waarden -> waar, houding -> houd, gemeente -> meen).
+_DUTCH = "dutch_porter" if "dutch_porter" in snowballstemmer.algorithms() else "dutch"
+_STEMMERS = {"nl": snowballstemmer.stemmer(_DUTCH), "en": snowballstemmer.stemmer("english")}
 _STEM_CACHE: dict[str, dict[str, str]] = {"nl": {}, "en": {}}
 _STEM_CACHE_LIMIT = 200_000
 
