@@ -108,7 +108,7 @@ def _check_themes(themes: tuple[str, ...]) -> list[str]:
 @cli.command()
 @click.argument("locations", nargs=-1)
 @click.option("--from", "from_file", type=click.File("r"), help="Read paths and URLs from a file, one a line (- for stdin).")
-@click.option("--glob", "pattern", default="*", show_default=True, help="Which files to take from folders, e.g. '*.pdf'.")
+@click.option("--glob", "pattern", default="*", show_default=True, help="Which files to take from folders, e.g. '*.pdf,*.html'.")
 @_metadata_options
 @click.option("--password", help="Password of an encrypted PDF.")
 @click.option("--allow-duplicate", is_flag=True, help="Add near-duplicates of documents already in the library.")
@@ -603,7 +603,7 @@ def demo(port: int, no_serve: bool, library_path: Path | None) -> None:
     root = library_path or Path("demo-library")
     library = Library.open(root, create=True)
     if library.count() == 0:
-        report = run(library, [str(REPO_DATA / "sample")], AddOptions())
+        report = run(library, [str(REPO_DATA / "sample")], AddOptions(pattern="*.pdf,*.html"))
         _err(f"demo library {root}: {report.summary()}")
     if not no_serve:
         _serve(load_settings(library=root), "127.0.0.1", port, 8)

@@ -33,9 +33,10 @@ MIME = "application/pdf"
 
 # Pages whose lines (with font sizes) are kept for the title: a cover may push it to page 2.
 _LAYOUT_PAGES = 2
-# Below this many non-space characters per page, pypdfium2 "found almost nothing" and
-# pdfminer.six gets a try (it reads some CMaps and broken files that pdfium does not).
-_SPARSE_CHARS_PER_PAGE = 50
+# Below this many non-space characters per page (less than a line), pypdfium2 "found
+# almost nothing" and pdfminer.six gets a try: it reads some CMaps and broken files that
+# pdfium does not. Not higher: pdfminer is slow on pages with big content streams.
+_SPARSE_CHARS_PER_PAGE = 32
 # Characters per page checked for a font without a usable Unicode map (garbled text).
 _MAP_CHECKS_PER_PAGE = 40
 _GARBLED_SHARE = 0.3
@@ -142,7 +143,7 @@ def _repair_accents(text: str) -> str:
     """Combine a spacing diacritic with the letter before or after it (a¨ -> ä, L´o -> Ló)."""
     # Typesetters put the mark after its letter (Universita¨t) or, like TeX, before it
     # (L´opez). Unambiguous cases vote for the side used on this page; ties follow the vote.
-    votes = Counter()
+    votes: Counter[str] = Counter()
     for m in _ACCENT.finditer(text):
         before, after = _compose(m.group(1), m.group(2)), _compose(m.group(4), m.group(2))
         if bool(before) != bool(after):
@@ -189,8 +190,8 @@ class _Pages:
     unmapped: int = 0  # ... and how many had none: their text is garbage
 
     def char_count(self) -> int:
-        """Non-space characters over all pages."""
-        return sum(len("".join((text or "").split())) for text in self.texts)
+        """Non-space characters over all pages (pdfminer's "(cid:12)" junk not counted)."""
+        return sum(len("".join(_JUNK_CHARS.sub("", text or "").split())) for text in self.texts)
 
     def readable(self) -> bool:
         """Whether any page could be loaded at all."""
@@ -325,7 +326,7 @@ def _layout_text(layout: LTPage) -> str:
 
 
 def _layout_lines(layout: LTPage) -> list[_Line]:
-    lines = []
+    lines: list[_Line] = []
     for box in _text_boxes(layout):
         for line in box:
             if not isinstance(line, LTTextLine):
@@ -627,10 +628,12 @@ _FURNITURE = re.compile(
 )
 _SPACED_LETTERS = re.compile(r"^(?:\w{1,2} ){4,}")
 _ONE_CAPS_WORD = re.compile(r"^[^\W\d_a-zß]{3,}\W*$")
-_NAME_PARTICLES = {"van", "der", "den", "de", "von", "da", "di", "du", "la", "le", "y", "and", "und", "en", "et", "zu", "ten", "ter", "het"}  # noqa: E501
+_NAME_PARTICLES = set("van der den de von da di du la le y and und en et zu ten ter het".split())
 _AUTHOR_JOINERS = re.compile(r",| and | und | en | et |&|·|\||[†‡§¶*]|\w\d")
 _TRAILING_MARKS = re.compile(r"[\s*∗†‡§¶]+$")
-_AFFILIATION = re.compile(r"\b(Univ\w*|Institut\w*|College|School|Department|Dept\.|Centre|Center|Faculty|Faculteit)\b")
+_AFFILIATION = re.compile(
+    r"\b(Univ\w*|Institut\w*|College|School|Department|Dept\.|Centre|Center|Faculty|Faculteit)\b"
+)
 _CAPS_NAME = re.compile(r"^(?:[A-Z][A-Z.'’-]+\s+){1,3}[A-Z][A-Z'’-]+\b")  # "JENS HAINMUELLER Harvard ..."
 
 
@@ -804,7 +807,7 @@ def _header_title(lines: Sequence[_Line], headers: set[str]) -> str | None:
     return _join_title_lines([re.sub(r"\s+\d{1,4}$", "", best)]) or None
 
 
-def find_layout_title(layouts: Sequence[Sequence[_Line]], headers: set[str]) -> str | None:
+def _layout_title(layouts: Sequence[Sequence[_Line]], headers: set[str]) -> str | None:
     """The title printed largest on page 1 (page 2 if page 1 is a cover without one)."""
     for lines in layouts[:_LAYOUT_PAGES]:
         title = _title_from_lines(lines, headers)
@@ -844,7 +847,7 @@ def _choose_title(meta: _Meta, pages: _Pages, texts: Sequence[str]) -> tuple[str
     """The title and where it came from ("metadata" or "layout")."""
     first_pages = "\n".join(texts[:2])
     from_meta = _metadata_title(meta, first_pages)
-    from_layout = find_layout_title(pages.layouts, _running_headers(texts))
+    from_layout = _layout_title(pages.layouts, _running_headers(texts))
     if from_meta and from_layout:
         # The layout often adds the subtitle the metadata left out.
         if len(from_layout) > len(from_meta) and _squash(from_layout).startswith(_squash(from_meta)):
@@ -1023,8 +1026,12 @@ def _with_fallback(pages: _Pages | None, doc: PDFDocument | None) -> _Pages | No
     if pages is None or not pages.readable():
         return mined
     if pages.unmapped > _GARBLED_SHARE * max(pages.checked, 1):
-        # pdfium's text is garbage; pdfminer decodes some of these fonts itself.
-        return mined if mined.char_count() >= pages.char_count() // 2 else pages
+        # Fonts without a Unicode map: pdfium's text may be garbage ("3HQČåQtSURV" for
+        # "Peněžní") or right (it guesses from glyph names). pdfminer decodes some of these
+        # fonts itself; where it cannot, it says so with "(cid:224)".
+        unknown = sum((text or "").count("(cid:") for text in mined.texts)
+        better = mined.char_count() >= pages.char_count() and unknown * 10 <= mined.char_count()
+        return mined if better else pages
     # Otherwise keep pdfium's pages (and page count) unless pdfminer read clearly more.
     return mined if mined.char_count() > 2 * pages.char_count() + 20 else pages
 

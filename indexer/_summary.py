@@ -31,6 +31,7 @@ _FRONT_MATTER = re.compile(
     r"|\bUniversit(?:y|ät|é|eit|à|at)\b|\b(?:Department|Faculty|School|Institute|Centre|Center) (?:of|for)\b"
     r"|^\s*(?:Edited|Contributed|Reviewed|Approved|Communicated) by\b"
 )
+_CONTENTS_LINE = re.compile(r"[^\W\d_][\s.]+\d{1,3}\s*$")  # "Veiligheid 11", "Voorwoord ..... 3"
 _COVER_PAGE = re.compile(
     r"(?i)this article was downloaded by|full terms (?:and|&) conditions|conditions of access and use"
     r"|please scroll down for article|tous droits réservés|téléchargé le"
@@ -106,14 +107,25 @@ def _until_end(text: str, max_words: int) -> str:
 
 def _first_paragraph(pages: Sequence[str]) -> str | None:
     """The first run of prose lines with at least ~25 words of real sentences."""
-    for page in pages:
-        if _COVER_PAGE.search(page):
-            continue  # a repository's cover sheet: its disclaimer reads like prose
-        for run in _runs(page):
-            text = _join(_trim_heading_lines(run))
-            if len(text.split()) >= _MIN_WORDS and _is_prose(text):
-                return text
+    # A repository's cover sheet is left out: its disclaimer reads like prose.
+    text = _join_pages([page for page in pages if not _COVER_PAGE.search(page)])
+    for run in _runs(text):
+        paragraph = _join(_trim_heading_lines(run))
+        if len(paragraph.split()) >= _MIN_WORDS and _is_prose(paragraph):
+            return paragraph
     return None
+
+
+def _join_pages(pages: Sequence[str]) -> str:
+    """Pages as one text; a paragraph goes on over a page break only in mid-sentence."""
+    text = ""
+    for page in (page.strip() for page in pages):
+        if page and text:
+            continues = text[-1] not in ".!?:" and page[0].islower()
+            text += ("\n" if continues else "\n\n") + page
+        elif page:
+            text = page
+    return text
 
 
 def _runs(page: str) -> list[list[str]]:
@@ -130,7 +142,7 @@ def _runs(page: str) -> list[list[str]]:
             if sum(len(kept.split()) for kept in current) >= 2 * _MIN_WORDS:
                 runs.append(current)
             current = []
-        elif len(words) >= 3 and _has_lower_word(line):
+        elif len(words) >= 3 and _has_lower_word(line) and not _is_contents_line(line):
             current.append(line)
         else:
             if words and current and line.rstrip()[-1:] in ".!?" and line[:1].islower():
@@ -141,6 +153,12 @@ def _runs(page: str) -> list[list[str]]:
     if current:
         runs.append(current)
     return runs
+
+
+def _is_contents_line(line: str) -> bool:
+    """A table-of-contents entry: a short heading and a page number, no punctuation."""
+    match = _CONTENTS_LINE.search(line)
+    return bool(match) and len(line.split()) <= 8 and not re.search(r"[,;:?!]", line[: match.start()])
 
 
 def _has_lower_word(line: str) -> bool:

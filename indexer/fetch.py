@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import socket
 import urllib.error
@@ -149,7 +150,12 @@ def fetch_url(url: str, *, allow_private: bool = False, timeout: float = URL_TIM
 
 
 def expand_locations(locations: Iterable[str], *, pattern: str = "*") -> Iterator[str]:
-    """Paths and URLs with every folder replaced by the files in it (recursively, sorted)."""
+    """Paths and URLs with every folder replaced by the files in it (recursively, sorted).
+
+    ``pattern`` picks files from folders by name; several are separated by commas
+    (``*.pdf,*.html``). Hidden files and folders are skipped.
+    """
+    patterns = [p.strip() for p in pattern.split(",") if p.strip()] or ["*"]
     for location in locations:
         location = location.strip()
         if not location or location.startswith("#"):
@@ -159,8 +165,9 @@ def expand_locations(locations: Iterable[str], *, pattern: str = "*") -> Iterato
             continue
         path = Path(location).expanduser()
         if path.is_dir():
-            for child in sorted(path.rglob(pattern)):
-                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and any(fnmatch.fnmatch(child.name, p) for p in patterns):
                     yield str(child)
         else:
             yield str(path)

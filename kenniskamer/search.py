@@ -49,15 +49,24 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
     warnings.simplefilter("ignore", DeprecationWarning)
     from whoosh import query as wq
+    from whoosh.query.compound import DefaultOr
     from whoosh.searching import Searcher
+
+
+def _any(queries: Sequence[wq.Query]) -> wq.Query:
+    """An OR of queries as a tree of union matchers.
+
+    Whoosh's automatic choice preloads every match into an array sized to the
+    whole index for small indexes, which costs more than the search itself.
+    """
+    return queries[0] if len(queries) == 1 else DefaultOr(list(queries))
 
 SORTS = ("relevance", "newest", "added")
 FILTER_FIELDS = FACET_FIELDS + ("decade",)
-RECORD_LIMIT = 2000  # scored records considered for ranking
 FIELD_BOOSTS = {"title": 3.0, "summary": 2.0, "body": 1.0, "author": 2.0}
 EXPANSION_BOOST = 0.4  # thesaurus terms rank below what the user typed
 PAGE_WEIGHTS = (1.0, 0.5, 0.25)  # best pages of a document, added up with these weights
-PASSAGE_WORDS = 40
+PASSAGE_CHARS = 320  # characters of page text around the matches
 
 
 # -- values ---------------------------------------------------------------------------
@@ -174,6 +183,15 @@ class _DocTable:
             if owner >= 0 and reader.is_deleted(docnum) is False:
                 self.records_of[owner].append(docnum)
         self.all = frozenset(range(len(self.doc_ids)))
+        self._terms: dict[tuple[str, str], bool] = {}
+
+    def has_term(self, searcher: Searcher, fieldname: str, text: str) -> bool:
+        """True if the term occurs in the field (cached for this searcher)."""
+        key = (fieldname, text)
+        found = self._terms.get(key)
+        if found is None:
+            found = self._terms[key] = searcher.reader().doc_frequency(fieldname, text) > 0
+        return found
 
 
 def _text(value: Any) -> str:
@@ -313,16 +331,18 @@ class SearchEngine:
         terms = searcher.key_terms_from_text(f"body_{suffix}", text, numterms=25)
         if not terms:
             return []
-        scoring = wq.Or([wq.Term(f"body_{suffix}", term, boost=weight) for term, weight in terms])
+        scoring = _any([wq.Term(f"body_{suffix}", term, boost=weight) for term, weight in terms])
         theme_query = [wq.Term("theme", theme, boost=2.0) for theme in doc.theme_ids]
         if theme_query:
-            scoring = wq.Or([scoring, *theme_query])
-        run = _Run(self, searcher, table, False)
-        own = table.doc_ids.index(doc_id) if doc_id in table.doc_ids else -1
-        scores = run.score(scoring, table.all - {own})
-        ordered = sorted(scores, key=lambda o: -scores[o][0])[:limit]
+            scoring = _any([scoring, *theme_query])
+        totals: dict[int, float] = defaultdict(float)
+        for docnum, score in searcher.search(scoring, limit=500).items():
+            owner = table.record_doc[docnum]
+            if owner >= 0 and table.doc_ids[owner] != doc_id:
+                totals[owner] = max(totals[owner], score)
+        ordered = sorted(totals, key=lambda o: -totals[o])[:limit]
         docs = self._documents([table.doc_ids[o] for o in ordered])
-        return [Hit(docs[table.doc_ids[o]], scores[o][0]) for o in ordered if table.doc_ids[o] in docs]
+        return [Hit(docs[table.doc_ids[o]], totals[o]) for o in ordered if table.doc_ids[o] in docs]
 
     def _documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
         found: dict[str, Document] = {}
@@ -460,6 +480,7 @@ class _Run:
         self.expansions: list[str] = []
         self.highlight: dict[str, set[str]] = defaultdict(set)  # field language -> terms to mark
         self._sets: dict[Node, frozenset[int]] = {}
+        self._scores: dict[Node, dict[int, float] | None] = {}
 
     # -- leaves to index queries --
 
@@ -473,7 +494,7 @@ class _Run:
         bases = ("title", "summary", "body") if leaf.field is None else ("title",) if leaf.field == "title" else ()
         parts = [q for q in (self._text_query(leaf.text, bases, 1.0),) if q is not None]
         if leaf.field in (None, "author"):
-            author = _phrase_or_term("author", analyze(leaf.text, "other"), FIELD_BOOSTS["author"])
+            author = self._phrase_or_term("author", analyze(leaf.text, "other"), FIELD_BOOSTS["author"])
             if author is not None and (leaf.field == "author" or not _only_stopwords(leaf.text)):
                 parts.append(author)
         if self.expand and leaf.field is None:
@@ -483,7 +504,7 @@ class _Run:
                     parts.append(query)
                     if equivalent not in self.expansions:
                         self.expansions.append(equivalent)
-        return wq.Or(parts) if parts else None
+        return _any(parts) if parts else None
 
     def _text_query(self, text: str, bases: Sequence[str], boost: float) -> wq.Query | None:
         parts = []
@@ -493,10 +514,22 @@ class _Run:
                 terms = []
             self.highlight[suffix].update(terms)
             for base in bases:
-                query = _phrase_or_term(f"{base}_{suffix}", terms, FIELD_BOOSTS[base] * boost)
+                query = self._phrase_or_term(f"{base}_{suffix}", terms, FIELD_BOOSTS[base] * boost)
                 if query is not None:
                     parts.append(query)
-        return wq.Or(parts) if parts else None
+        return _any(parts) if parts else None
+
+    def _phrase_or_term(self, fieldname: str, terms: Sequence[str], boost: float) -> wq.Query | None:
+        """A Term or Phrase query, or None if a term does not occur in the field at all.
+
+        Leaving out absent terms keeps the query tree small: each clause costs a
+        matcher per segment even when it matches nothing.
+        """
+        if not terms or not all(self.table.has_term(self.searcher, fieldname, term) for term in set(terms)):
+            return None
+        if len(terms) == 1:
+            return wq.Term(fieldname, terms[0], boost=boost)
+        return wq.Phrase(fieldname, list(terms), boost=boost)
 
     # -- document sets --
 
@@ -523,39 +556,53 @@ class _Run:
         if isinstance(node, Not):
             return self.table.all - self.documents(node.part)
         if node not in self._sets:
-            query = self.leaf_query(node)
-            if query is None:  # only stop words: no constraint
-                self._sets[node] = self.table.all
-            else:
-                owners = self.table.record_doc
-                docnums = self.searcher.docs_for_query(query)
-                self._sets[node] = frozenset(owners[d] for d in docnums if owners[d] >= 0)
+            self._sets[node] = self._leaf_documents(node)
         return self._sets[node]
+
+    def _leaf_scores(self, leaf: Node) -> dict[int, float] | None:
+        """Record -> score of every record a text leaf matches (None: only stop words)."""
+        if leaf not in self._scores:
+            query = self.leaf_query(leaf)
+            self._scores[leaf] = None if query is None else dict(self.searcher.search(query, limit=None).items())
+        return self._scores[leaf]
+
+    def _leaf_documents(self, leaf: Node) -> frozenset[int]:
+        owners = self.table.record_doc
+        if isinstance(leaf, (Words, Phrase)):
+            scores = self._leaf_scores(leaf)
+            if scores is None:  # only stop words: no constraint
+                return self.table.all
+            return frozenset(owners[d] for d in scores if owners[d] >= 0)
+        query = self.leaf_query(leaf)
+        assert query is not None
+        docnums = self.searcher.docs_for_query(wq.And([query, wq.Term("kind", "doc")]))
+        return frozenset(owners[d] for d in docnums if owners[d] >= 0)
 
     # -- ranking --
 
     def scoring_query(self, tree: Node | None) -> wq.Query | None:
         """The OR of every positive text leaf: what ranks records."""
-        queries = [
-            q
-            for leaf, negated in leaves(tree)
-            if not negated and isinstance(leaf, (Words, Phrase))
-            for q in (self.leaf_query(leaf),)
-            if q is not None
-        ]
-        return wq.Or(queries) if queries else None
+        queries = [q for leaf in self._positive_text(tree) for q in (self.leaf_query(leaf),) if q is not None]
+        return _any(queries) if queries else None
 
-    def score(self, scoring: wq.Query, matched: frozenset[int]) -> dict[int, tuple[float, list[tuple[float, int]]]]:
-        """Per matched document: its score and its scored pages (score, page), best first."""
-        records_of = self.table.records_of
-        allowed = None
-        if len(matched) < len(self.table.all):
-            allowed = {d for o in matched for d in records_of[o]}
-        results = self.searcher.search(scoring, limit=RECORD_LIMIT, filter=allowed)
+    @staticmethod
+    def _positive_text(tree: Node | None) -> list[Node]:
+        return [leaf for leaf, negated in leaves(tree) if not negated and isinstance(leaf, (Words, Phrase))]
+
+    def score(self, tree: Node | None, matched: frozenset[int]) -> dict[int, tuple[float, list[tuple[float, int]]]]:
+        """Per matched document: its score and its scored pages (score, page), best first.
+
+        A record's score is the sum of its leaves' scores (what an OR query would
+        give); a document's is its doc record's plus its best pages', weighted.
+        """
+        record_scores: dict[int, float] = defaultdict(float)
+        for leaf in self._positive_text(tree):
+            for docnum, score in (self._leaf_scores(leaf) or {}).items():
+                record_scores[docnum] += score
         per_doc: dict[int, list[tuple[float, int]]] = defaultdict(list)
         doc_scores: dict[int, float] = defaultdict(float)
         owners, pages = self.table.record_doc, self.table.record_page
-        for docnum, score in results.items():
+        for docnum, score in record_scores.items():
             owner = owners[docnum]
             if owner < 0 or owner not in matched:
                 continue
@@ -573,31 +620,26 @@ class _Run:
 
     def rank(self, tree: Node | None, matched: frozenset[int], sort: str) -> list[tuple[int, float, list[int]]]:
         """(document, score, best pages) for every matched document, in the asked order."""
-        scoring = self.scoring_query(tree)
-        scored = self.score(scoring, matched) if scoring is not None and matched else {}
+        scored = self.score(tree, matched) if matched else {}
         facets = self.table.facets
         rows = [(o, scored[o][0] if o in scored else 0.0, [p for _, p in scored[o][1]] if o in scored else []) for o in matched]
-        if sort == "newest" or (sort == "relevance" and scoring is None):
+        if sort == "newest" or (sort == "relevance" and not scored):
             rows.sort(key=lambda r: (facets[r[0]]["date"] or str(facets[r[0]]["year"] or ""), r[1]), reverse=True)
         elif sort == "added":
             rows.sort(key=lambda r: (facets[r[0]]["added"], r[1]), reverse=True)
         else:
             rows.sort(key=lambda r: (-r[1], facets[r[0]]["added"]))
-        self._scoring = scoring
         return rows
 
     def hits(self, rows: Sequence[tuple[int, float, list[int]]], passages: int) -> list[Hit]:
         """Hits with highlighted passages for the shown rows."""
         table = self.table
         docs = self.engine._documents([table.doc_ids[o] for o, _, _ in rows])
-        scoring = getattr(self, "_scoring", None)
         wanted: list[tuple[str, int]] = []
         pages_of: dict[str, list[int]] = {}
         for ordinal, _score, pages in rows:
             doc_id = table.doc_ids[ordinal]
             chosen = pages[:passages]
-            if len(chosen) < passages and scoring is not None and doc_id in docs:
-                chosen = self._best_pages(scoring, doc_id, passages)
             pages_of[doc_id] = chosen
             wanted.extend((doc_id, page) for page in chosen)
         texts = self.engine.library.page_texts(wanted)
@@ -617,17 +659,12 @@ class _Run:
         return hits
 
     def _best_pages(self, scoring: wq.Query, doc_id: str, limit: int) -> list[int]:
-        only = wq.And([wq.Term("doc_id", doc_id), wq.Term("kind", "page")])
-        results = self.searcher.search(scoring, limit=limit, filter=only)
+        """The best-scoring pages of one document (the rare doc_id term drives the intersection)."""
+        query = wq.And([wq.Term("doc_id", doc_id), wq.Term("kind", "page"), scoring])
+        results = self.searcher.search(query, limit=limit)
         return [self.table.record_page[docnum] for docnum in results.docs()]
 
 
-def _phrase_or_term(fieldname: str, terms: Sequence[str], boost: float) -> wq.Query | None:
-    if not terms:
-        return None
-    if len(terms) == 1:
-        return wq.Term(fieldname, terms[0], boost=boost)
-    return wq.Phrase(fieldname, list(terms), boost=boost)
 
 
 def _only_stopwords(text: str) -> bool:
@@ -644,37 +681,67 @@ def _term(token: str, suffix: str) -> str | None:
     return terms[0] if terms else None
 
 
-def highlight(text: str, page: int, terms: set[str], suffix: str, *, width: int = PASSAGE_WORDS) -> Passage | None:
-    """The window of about ``width`` words of a page with the most query terms, marked."""
+_ACCENTED = {
+    "a": "aàáâãäå", "c": "cç", "e": "eèéêë", "i": "iìíîï", "n": "nñ", "o": "oòóôõöø", "u": "uùúûü", "y": "yýÿ",
+}
+
+
+@lru_cache(maxsize=4096)
+def _candidates(starts: frozenset[str]) -> re.Pattern[str]:
+    """A regex for words beginning with any of these folded starts, accents allowed."""
+    def letter(char: str) -> str:
+        variants = _ACCENTED.get(char, char)
+        return f"[{variants}{variants.upper()}]" if len(variants) > 1 else re.escape(char)
+
+    alternatives = sorted(("".join(letter(c) for c in start) for start in starts), key=len, reverse=True)
+    return re.compile(r"\b(?i:" + "|".join(alternatives) + r")\w*")
+
+
+def highlight(text: str, page: int, terms: set[str], suffix: str, *, width: int = PASSAGE_CHARS) -> Passage | None:
+    """The stretch of about ``width`` characters of a page with the most query terms, marked.
+
+    Only words that start like a query term are analysed (stems are prefixes of the
+    words they come from), so a page costs one regex scan, not one stemmer call per word.
+    """
     if not text or not terms:
         return None
-    tokens = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
-    if not tokens:
+    pattern = _candidates(frozenset(term[:3] for term in terms))
+    found: list[tuple[int, int, str]] = []
+    for match in pattern.finditer(text):
+        word = match.group()
+        term = _term(word, suffix)
+        if term in terms or fold(word) in terms:
+            found.append((match.start(), match.end(), term or word))
+    if not found:
         return None
-    marks = [(_term(word, suffix) in terms) or (_term(word, "other") in terms) for _, _, word in tokens]
-    if not any(marks):
-        return None
-    positions = [i for i, marked in enumerate(marks) if marked]
-    start, best_score = 0, -1.0
-    for first in positions:
-        # Windows start a little before a match so the passage reads as a sentence.
-        begin = max(0, first - 8)
-        inside = positions[bisect_left(positions, begin) : bisect_left(positions, begin + width)]
-        score = 2 * len({_term(tokens[i][2], suffix) for i in inside}) + len(inside)
+    starts = [begin for begin, _, _ in found]
+    best, best_score = 0, -1
+    for index, (begin, _, _) in enumerate(found):
+        low = max(0, begin - width // 5)
+        inside = found[bisect_left(starts, low) : bisect_left(starts, low + width)]
+        score = 2 * len({term for _, _, term in inside}) + len(inside)
         if score > best_score:
-            start, best_score = begin, score
-    end = min(len(tokens), start + width)
-    fragments: list[tuple[str, bool]] = []
-    if start > 0:
-        fragments.append(("… ", False))
-    cursor = tokens[start][0]
-    for index in range(start, end):
-        begin, finish, _word = tokens[index]
+            best, best_score = low, score
+    window_start = best
+    if window_start > 0:  # start at a word boundary
+        space = text.find(" ", window_start, found[0][0] if found[0][0] > window_start else len(text))
+        window_start = space + 1 if 0 <= space < window_start + 30 else window_start
+    window_end = min(len(text), window_start + width)
+    if window_end < len(text):
+        space = text.rfind(" ", window_start, window_end)
+        window_end = space if space > window_start + width // 2 else window_end
+    fragments: list[tuple[str, bool]] = [("… ", False)] if window_start > 0 else []
+    cursor = window_start
+    for begin, end, _ in found:
+        if begin < window_start or end > window_end:
+            continue
         if begin > cursor:
             fragments.append((_squash(text[cursor:begin]), False))
-        fragments.append((text[begin:finish], marks[index]))
-        cursor = finish
-    if end < len(tokens):
+        fragments.append((text[begin:end], True))
+        cursor = end
+    if cursor < window_end:
+        fragments.append((_squash(text[cursor:window_end]), False))
+    if window_end < len(text):
         fragments.append((" …", False))
     return Passage(page, tuple(_merge(fragments)))
 

@@ -16,6 +16,7 @@ from kenniskamer.library import Library
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
+SAMPLE_PATTERN = "*.pdf,*.html"  # data/sample also holds SOURCES.md
 CORPUS = REPO.parent / "shared" / "corpus"
 TOPICAL = CORPUS / "topical"
 ROBUSTNESS = CORPUS / "robustness"
@@ -70,7 +71,7 @@ def library_path(tmp_path: Path) -> Path:
 def sample_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The library built from data/sample (built once; tests must not change it)."""
     root = tmp_path_factory.mktemp("sample") / "library"
-    report = run(Library.open(root, create=True), [str(SAMPLE)], AddOptions(jobs=2))
+    report = run(Library.open(root, create=True), [str(SAMPLE)], AddOptions(jobs=2, pattern=SAMPLE_PATTERN))
     assert not report.failed, report.items
     return root
 
