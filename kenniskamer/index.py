@@ -20,7 +20,7 @@ from kenniskamer.errors import IndexMissingError, LibraryBusyError, SchemaVersio
 from kenniskamer.library import Library
 from kenniskamer.models import Document
 from kenniskamer.schema import FIELDS, SCHEMA_VERSION, FieldSpec, text_suffix
-from kenniskamer.text import fold
+from kenniskamer.text import fold, reference_pages
 
 with warnings.catch_warnings():
     # Whoosh 2.7.4 has invalid escape sequences in its sources (harmless).
@@ -145,6 +145,8 @@ def records_for(doc: Document, pages: Iterable[str]) -> Iterator[dict[str, Any]]
         f"summary_{suffix}": doc.summary or "",
         "author": authors,
     }
+    pages = tuple(pages)
+    references = reference_pages(pages)
     for number, text in enumerate(pages, start=1):
         if text.strip():
             yield {
@@ -152,6 +154,7 @@ def records_for(doc: Document, pages: Iterable[str]) -> Iterator[dict[str, Any]]
                 "key": f"p:{doc.doc_id}:{number}",
                 "kind": "page",
                 "page": number,
+                "refs": int(number in references),
                 f"title_{suffix}": doc.title,
                 f"body_{suffix}": text,
                 "author": authors,

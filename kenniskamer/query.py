@@ -76,9 +76,16 @@ class Value:
 
 @dataclass(frozen=True)
 class And:
-    """Every part must match (anywhere in the document)."""
+    """Every part must match (anywhere in the document).
+
+    ``loose`` marks words that were simply typed one after the other (no AND): for
+    three or more of them, a document may miss one (see ``search.required_parts``),
+    so that a Dutch query word without an English counterpart does not hide every
+    English study.
+    """
 
     parts: tuple[Node, ...]
+    loose: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,7 @@ class _Parser:
 
     def and_expr(self) -> Node | None:
         parts: list[Node] = []
+        explicit = False
         while True:
             token = self.peek()
             if token is None or token[0] == "close" or token == ("op", "OR"):
@@ -166,13 +174,14 @@ class _Parser:
                 following = self.peek()
                 if not parts or following is None or following[0] == "close" or following == ("op", "OR"):
                     raise QueryError("AND needs a word on both sides, e.g. `framing AND migratie`.")
+                explicit = True
                 continue
             node = self.unary()
             if node is not None:
                 parts.append(node)
         if len(parts) <= 1:
             return parts[0] if parts else None
-        return And(tuple(parts))
+        return And(tuple(parts), loose=not explicit)
 
     def unary(self) -> Node | None:
         token = self.peek()
@@ -311,7 +320,7 @@ def merge_phrases(node: Node | None, find_phrases: PhraseFinder) -> Node | None:
         if merged is not None:
             parts.append(merged)
     flush()
-    return And(tuple(parts)) if len(parts) > 1 else (parts[0] if parts else None)
+    return And(tuple(parts), loose=node.loose) if len(parts) > 1 else (parts[0] if parts else None)
 
 
 def to_text(node: Node | None) -> str:

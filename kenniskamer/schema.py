@@ -45,6 +45,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("stamp", "id", stored=True),  # hash of the indexed metadata, for `check`
     FieldSpec("doc_id", "id", stored=True, sortable=True),
     FieldSpec("page", "number", stored=True, sortable=True),  # 0 for the doc record
+    FieldSpec("refs", "number", sortable=True),  # 1 for a page of the reference list
     *_text_fields("title"),
     *_text_fields("summary"),
     *_text_fields("body"),

@@ -7,6 +7,7 @@ can show its best passages with their page numbers.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from bisect import bisect_left
@@ -19,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from kenniskamer.errors import DocumentNotFoundError, QueryError
 from kenniskamer.index import analyze, open_index, stopwords
@@ -65,7 +66,8 @@ SORTS = ("relevance", "newest", "added")
 FILTER_FIELDS = FACET_FIELDS + ("decade",)
 FIELD_BOOSTS = {"title": 3.0, "summary": 2.0, "body": 1.0, "author": 2.0}
 EXPANSION_BOOST = 0.4  # thesaurus terms rank below what the user typed
-PAGE_WEIGHTS = (1.0, 0.5, 0.25)  # best pages of a document, added up with these weights
+PAGE_WEIGHTS = (1.0, 0.5, 0.25)
+REFERENCES_WEIGHT = 0.2  # a word in a cited title says little about what a study is about  # best pages of a document, added up with these weights
 PASSAGE_CHARS = 320  # characters of page text around the matches
 
 
@@ -178,6 +180,7 @@ class _DocTable:
         page_column = reader.column_reader("page")
         self.record_doc = [ordinal.get(_text(value), -1) for value in doc_column]
         self.record_page = list(page_column)
+        self.record_refs = list(reader.column_reader("refs"))
         self.records_of: list[list[int]] = [[] for _ in self.doc_ids]
         for docnum, owner in enumerate(self.record_doc):
             if owner >= 0 and reader.is_deleted(docnum) is False:
@@ -276,18 +279,20 @@ class SearchEngine:
         notices: list[str] = []
         suggestion = self._suggest(tree)
         corrected_from = None
+        if suggestion is not None:
+            # A word the library does not know at all is most likely misspelt: if the
+            # corrected query finds something, show that (and say so).
+            corrected = merge_phrases(parse_query(suggestion, self._resolve), self.thesaurus.find_phrases)
+            fixed_run = _Run(self, searcher, table, query.expand)
+            fixed = fixed_run.documents(corrected) & selected
+            if fixed:
+                matched, tree, run, corrected_from = fixed, corrected, fixed_run, query.text
         if not matched and _is_bag_of_words(tree):
             loose = run.documents(Or(tree.parts)) & selected  # type: ignore[union-attr]
             if loose:
                 matched = loose
                 tree = Or(tree.parts)  # type: ignore[union-attr]
                 notices.append("no-document-has-all-words")
-        if not matched and suggestion is not None:
-            corrected = merge_phrases(parse_query(suggestion, self._resolve), self.thesaurus.find_phrases)
-            run = _Run(self, searcher, table, query.expand)
-            again = run.documents(corrected) & selected
-            if again:
-                matched, tree, corrected_from = again, corrected, query.text
         ranked = run.rank(tree, matched, query.sort)
         start = (query.page - 1) * query.page_size
         shown = ranked[start : start + query.page_size]
@@ -420,7 +425,7 @@ class SearchEngine:
         if self.thesaurus.equivalents(folded):
             return None
         candidates = [w for n in range(len(folded) - 2, len(folded) + 3) for w in by_length.get(n, ())]
-        found = process.extract(folded, candidates, scorer=Levenshtein.distance, score_cutoff=2, limit=50)
+        found = process.extract(folded, candidates, scorer=OSA.distance, score_cutoff=2, limit=50)
         if not found:
             return None
         best = min(found, key=lambda item: (item[1], -words[item[0]]))
@@ -460,6 +465,15 @@ def _facet_values(facets: Mapping[str, Any], name: str) -> set[Any]:
     if isinstance(value, tuple):
         return set(value)
     return {value} if value not in (None, "") else set()
+
+
+def required_parts(count: int) -> int:
+    """How many of ``count`` typed words a document must match: all of 1-2, all but one of 3-5, 80% of more."""
+    if count <= 2:
+        return count
+    if count <= 5:
+        return count - 1
+    return math.ceil(count * 0.8)
 
 
 def _is_bag_of_words(tree: Node | None) -> bool:
@@ -538,12 +552,19 @@ class _Run:
         if node is None:
             return self.table.all
         if isinstance(node, And):
-            result = self.table.all
             positives = [p for p in node.parts if not isinstance(p, Not)]
-            for part in sorted(positives, key=lambda p: isinstance(p, (Or, And))):
-                result = result & self.documents(part)
-                if not result:
-                    return result
+            needed = required_parts(len(positives)) if node.loose else len(positives)
+            if needed < len(positives):
+                counts: Counter[int] = Counter()
+                for part in positives:
+                    counts.update(self.documents(part))
+                result = frozenset(o for o, n in counts.items() if n >= needed)
+            else:
+                result = self.table.all
+                for part in sorted(positives, key=lambda p: isinstance(p, (Or, And))):
+                    result = result & self.documents(part)
+                    if not result:
+                        return result
             for part in node.parts:
                 if isinstance(part, Not):
                     result = result - self.documents(part.part)
@@ -601,7 +622,7 @@ class _Run:
                 record_scores[docnum] += score
         per_doc: dict[int, list[tuple[float, int]]] = defaultdict(list)
         doc_scores: dict[int, float] = defaultdict(float)
-        owners, pages = self.table.record_doc, self.table.record_page
+        owners, pages, refs = self.table.record_doc, self.table.record_page, self.table.record_refs
         for docnum, score in record_scores.items():
             owner = owners[docnum]
             if owner < 0 or owner not in matched:
@@ -610,7 +631,7 @@ class _Run:
             if page == 0:
                 doc_scores[owner] += score
             else:
-                per_doc[owner].append((score, page))
+                per_doc[owner].append((score * (REFERENCES_WEIGHT if refs[docnum] else 1.0), page))
         scored: dict[int, tuple[float, list[tuple[float, int]]]] = {}
         for owner in set(per_doc) | set(doc_scores):
             page_scores = sorted(per_doc.get(owner, ()), reverse=True)

@@ -76,6 +76,16 @@ def sample_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def topical_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The library built from ../shared/corpus/topical (built once; tests must not change it)."""
+    needs_corpus()
+    root = tmp_path_factory.mktemp("topical") / "library"
+    report = run(Library.open(root, create=True), [str(TOPICAL)], AddOptions(jobs=2))
+    assert not report.failed, [item for item in report.items if not item.ok]
+    return root
+
+
 @pytest.fixture
 def writable_sample(sample_library: Path, tmp_path: Path) -> Path:
     """A copy of the sample library that a test may change."""
