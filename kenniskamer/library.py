@@ -304,6 +304,13 @@ class Library:
                 conn.execute("ROLLBACK")
             raise _storage_error(err, "the catalog") from err
 
+    def word_frequencies(self, words: list[str]) -> dict[str, int]:
+        """The document frequency of each of these folded words (0 if unknown)."""
+        marks = ", ".join("?" for _ in words)
+        rows = self.connect().execute(f"SELECT word, df FROM words WHERE word IN ({marks})", words) if words else []
+        found = {row[0]: row[1] for row in rows}
+        return {word: found.get(word, 0) for word in words}
+
     def vocabulary(self) -> dict[str, int]:
         """Every folded word of the library with the number of documents it occurs in."""
         return {row[0]: row[1] for row in self.connect().execute("SELECT word, df FROM words")}

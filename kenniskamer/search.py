@@ -68,6 +68,7 @@ FIELD_BOOSTS = {"title": 3.0, "summary": 2.0, "body": 1.0, "author": 2.0}
 EXPANSION_BOOST = 0.4  # thesaurus terms rank below what the user typed
 PAGE_WEIGHTS = (1.0, 0.5, 0.25)
 REFERENCES_WEIGHT = 0.2  # a word in a cited title says little about what a study is about  # best pages of a document, added up with these weights
+FRESHNESS_SECONDS = 1.0  # how often a search checks for a newer commit
 PASSAGE_CHARS = 320  # characters of page text around the matches
 
 
@@ -216,6 +217,7 @@ class SearchEngine:
         self._searcher: Searcher | None = None
         self._table: _DocTable | None = None
         self._vocabulary: tuple[int, dict[str, int], dict[int, list[str]]] | None = None
+        self._checked = 0.0  # when the searcher was last compared with the latest commit
 
     # -- plumbing --
 
@@ -224,12 +226,17 @@ class SearchEngine:
         with self._lock:
             if self._index is None:
                 self._index = open_index(self.library)
+            now = time.monotonic()
             if self._searcher is None:
                 self._searcher = self._index.searcher()
                 self._table = None
-            elif not self._searcher.up_to_date():
+            elif now - self._checked >= FRESHNESS_SECONDS and not self._searcher.up_to_date():
+                # Checking lists the index folder; once a second is fresh enough for
+                # a writer's commit to show up "without a restart".
                 self._searcher = self._searcher.refresh()
                 self._table = None
+            if now - self._checked >= FRESHNESS_SECONDS:
+                self._checked = now
             if self._table is None:
                 self._table = _DocTable(self._searcher)
             return self._searcher, self._table
@@ -417,13 +424,12 @@ class SearchEngine:
     def suggest_word(self, word: str) -> str | None:
         """The closest frequent word of the library (edit distance <= 2) for an unknown word."""
         folded = fold(word)
-        if len(folded) < 4 or not folded.isalpha():
+        if len(folded) < 4 or not folded.isalpha() or folded in stopwords("nl") or folded in stopwords("en"):
+            return None
+        # One indexed look-up for a known word; the whole vocabulary only for an unknown one.
+        if self.library.word_frequencies([folded])[folded] > 0 or self.thesaurus.equivalents(folded):
             return None
         words, by_length = self.vocabulary()
-        if words.get(folded, 0) > 0 or folded in stopwords("nl") or folded in stopwords("en"):
-            return None
-        if self.thesaurus.equivalents(folded):
-            return None
         candidates = [w for n in range(len(folded) - 2, len(folded) + 3) for w in by_length.get(n, ())]
         found = process.extract(folded, candidates, scorer=OSA.distance, score_cutoff=2, limit=50)
         if not found:

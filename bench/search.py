@@ -1,0 +1,138 @@
+"""Search latency: in process on the topical library, and on a generated 10,000-document library.
+
+    python bench/search.py --topical /tmp/topical-lib          # build it with `kenniskamer add`
+    python bench/search.py --large /tmp/large-lib --build      # generates 10,000 documents first
+
+A "full search" is what the site does for a results page: matching, ranking, facet
+counts and three highlighted passages with page numbers for each of the top 10 hits.
+The 10,000 documents are made from real text: pages of the topical corpus shuffled
+and recombined, with varied titles, years, languages, types and themes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from kenniskamer.index import rebuild_index  # noqa: E402
+from kenniskamer.library import Library  # noqa: E402
+from kenniskamer.models import Document, ThemeMatch  # noqa: E402
+from kenniskamer.search import SearchEngine, SearchQuery  # noqa: E402
+
+QUERIES = [
+    "polarisatie", "draagvlak voor asielzoekers", "houding tegenover vluchtelingen", "framing van migratie",
+    "beeldvorming moslims in de media", "public support", "immigration attitudes", '"affective polarization"',
+    '"national identity"', "terror attacks online hostility", "populisme", "integratie", "arbeidsmigratie",
+    "verkiezingsprogramma asielbeleid", "media effects", "conjoint analysis", "vluchtelingn", "refugees Germany",
+    "titel:framing", "auteur:czymara", "jaar:2019..2022 vluchtelingen", "thema:polarisatie", "migratie NOT arbeid",
+    "statushouders", "welfare state", "contact hypothesis", "Muslim immigrants values", "elite discourse",
+]
+FILTERED = [("migration", {"language": ("en",)}), ("refugees", {"theme": ("asiel-opvang",), "year": ("2016",)})]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of the values lie."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def measure(library: Library, rounds: int) -> dict[str, float]:
+    """Latency in ms (median, p95, max) of full searches over the query list."""
+    engine = SearchEngine(library)
+    engine.search(SearchQuery("warm up"))  # opens the searcher and builds its tables once
+    timings = []
+    for _ in range(rounds):
+        for text in QUERIES:
+            started = time.perf_counter()
+            engine.search(SearchQuery(text, page_size=10, passages=3))
+            timings.append((time.perf_counter() - started) * 1000)
+        for text, filters in FILTERED:
+            started = time.perf_counter()
+            engine.search(SearchQuery(text, filters=filters, page_size=10, passages=3))
+            timings.append((time.perf_counter() - started) * 1000)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "searches": len(timings), "median_ms": statistics.median(timings), "p95_ms": percentile(timings, 0.95),
+        "max_ms": max(timings), "max_rss_mb": rss,
+    }
+
+
+def generate(target: Path, source: Path, count: int, seed: int = 7) -> Library:
+    """A library of ``count`` documents recombined from the pages of the library at ``source``."""
+    rng = random.Random(seed)
+    origin = Library.open(source)
+    pool = [(doc, library_pages) for doc in origin.documents() if (library_pages := origin.pages(doc.doc_id))]
+    library = Library.open(target, create=True)
+    themes = sorted({theme for doc, _ in pool for theme in doc.theme_ids})
+    types = ["study", "report", "article", "webpage", "manifesto"]
+    started = time.monotonic()
+    for number in range(count):
+        base, _ = rng.choice(pool)
+        page_count = max(1, min(60, int(rng.lognormvariate(2.2, 0.7))))
+        pages = []
+        for _ in range(page_count):
+            doc, doc_pages = rng.choice(pool)
+            pages.append(rng.choice(doc_pages))
+        words = base.title.split()
+        rng.shuffle(words)
+        digest = hashlib.sha256(f"{seed}-{number}".encode()).hexdigest()
+        year = rng.randint(1995, 2026)
+        chosen = rng.sample(themes, k=rng.randint(0, 3))
+        doc = Document(
+            doc_id=digest[:12], title=" ".join(words), source=f"generated/{number}.pdf", filename=f"{number}.pdf",
+            sha256=digest, mime="application/pdf", size=sum(len(p) for p in pages), added=f"{year}-01-01T00:00:00Z",
+            page_count=len(pages), authors=tuple(rng.sample(["Czymara, C. S.", "Bleich, E.", "Hainmueller, J.",
+                                                             "Janssen, L.", "De Vries, A.", "Jansen, M."], k=2)),
+            date=f"{year}-{rng.randint(1, 12):02d}-01", year=year, publisher=rng.choice(["SCP", "WRR", "Springer", "OUP", ""]) or None,
+            language=base.language, doc_type=rng.choice(types), summary=" ".join(pages[0].split()[:80]),
+            themes=tuple(ThemeMatch(t, 1.0, {}) for t in chosen), provenance={}, content_key=digest,
+        )
+        library.insert(doc, tuple(pages))
+        if number % 1000 == 999:
+            print(f"  catalog: {number + 1} documents, {time.monotonic() - started:.0f} s", flush=True)
+    started = time.monotonic()
+    with library.writing():
+        rebuild_index(library, procs=2)
+    print(f"  index: {library.count()} documents in {time.monotonic() - started:.0f} s", flush=True)
+    return library
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--topical", type=Path, help="a library built from ../shared/corpus/topical")
+    parser.add_argument("--large", type=Path, help="the generated library (made with --build)")
+    parser.add_argument("--build", action="store_true", help="generate the large library from --topical first")
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    if args.topical and not args.large:
+        figures = measure(Library.open(args.topical), args.rounds)
+        print(f"topical ({Library.open(args.topical).count()} documents): " + _format(figures))
+    if args.large:
+        if args.build:
+            if not args.topical:
+                parser.error("--build needs --topical as the source of real pages")
+            generate(args.large, args.topical, args.count)
+        library = Library.open(args.large)
+        figures = measure(library, max(1, args.rounds // 2))
+        print(f"large ({library.count()} documents): " + _format(figures))
+
+
+def _format(figures: dict[str, float]) -> str:
+    return (
+        f"{figures['searches']:.0f} searches, median {figures['median_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, "
+        f"max {figures['max_ms']:.1f} ms, peak memory {figures['max_rss_mb']:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
