@@ -414,7 +414,9 @@ class SearchEngine:
         """The library's words with their document frequency, and the words by length."""
         count = self.library.count()
         if self._vocabulary is None or self._vocabulary[0] != count:
-            words = self.library.vocabulary()
+            # The thesaurus's own words count too: a misspelt Dutch word can be
+            # corrected (and then translated) even when only English studies hold it.
+            words = dict.fromkeys(self.thesaurus.words(), 1) | self.library.vocabulary()
             by_length: dict[int, list[str]] = defaultdict(list)
             for word in words:
                 by_length[len(word)].append(word)
@@ -524,7 +526,10 @@ class _Run:
                     parts.append(query)
                     if equivalent not in self.expansions:
                         self.expansions.append(equivalent)
-        return _any(parts) if parts else None
+        if parts:
+            return _any(parts)
+        # Stop words alone constrain nothing; words that occur nowhere match nothing.
+        return None if _only_stopwords(leaf.text) else wq.NullQuery
 
     def _text_query(self, text: str, bases: Sequence[str], boost: float) -> wq.Query | None:
         parts = []

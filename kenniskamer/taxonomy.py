@@ -579,6 +579,10 @@ class Thesaurus:
                     add(variant)
         return tuple(result)
 
+    def words(self) -> set[str]:
+        """Every folded single word in the thesaurus (for spelling suggestions)."""
+        return {word for pair in self.pairs for term in pair for word in tokenize(term) if word.isalpha()}
+
     def equivalents(self, phrase: str) -> tuple[str, ...]:
         """The other-language terms for a word or phrase, and same-language variants sharing one."""
         tokens = tokenize(phrase)
