@@ -296,26 +296,9 @@ def search(
 
 def search_json(result: Any) -> dict[str, Any]:
     """The JSON form of a SearchPage, shared by `search --json` and the web API."""
-    hits = []
-    for hit in result.hits:
-        doc = hit.doc
-        hits.append({
-            "id": doc.doc_id, "title": doc.title, "source": doc.filename if not doc.source.startswith("http") else doc.source,
-            "url": doc.source if doc.source.startswith("http") else None,
-            "page": hit.page, "score": round(hit.score, 4),
-            "snippet": hit.passages[0].text if hit.passages else (doc.summary or "")[:300],
-            "authors": list(doc.authors), "year": doc.year, "language": doc.language, "type": doc.doc_type,
-            "themes": list(doc.theme_ids), "publisher": doc.publisher,
-            "passages": [{"page": p.page, "text": p.text, "marked": p.marked("<mark>", "</mark>")} for p in hit.passages],
-        })
-    return {
-        "query": result.query.text, "total": result.total, "page": result.query.page,
-        "page_size": result.query.page_size, "hits": hits,
-        "facets": {name: [{"value": c.value, "count": c.count, "selected": c.selected} for c in counts]
-                   for name, counts in result.facets.items()},
-        "suggestion": result.suggestion, "corrected_from": result.corrected_from,
-        "expansions": list(result.expansions), "notices": list(result.notices),
-    }
+    from kenniskamer.serialize import search_page_dict
+
+    return search_page_dict(result)
 
 
 # -- list, show, edit, remove ----------------------------------------------------------------

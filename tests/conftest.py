@@ -97,3 +97,61 @@ def writable_sample(sample_library: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(sample_library: Path) -> Settings:
     return Settings(library=sample_library)
+
+
+# A web page whose head and body try to inject markup and script everywhere a value can come from.
+HOSTILE_HTML = """<!doctype html>
+<html lang="en"><head>
+<meta charset="utf-8">
+<title>Hostile <script>alert(1)</script> title about refugees</title>
+<meta name="description" content="Summary <script>alert(2)</script><img src=x onerror=alert(3)> of xenokrates">
+<meta name="citation_title" content="Hostile <script>alert(1)</script> title about refugees">
+<meta name="citation_author" content="Mallory <script>alert(4)</script>">
+<meta name="citation_publisher" content='Evil "><svg onload=alert(5)> Press'>
+<meta name="citation_publication_date" content="2021-03-04">
+<meta property="og:title" content="Hostile <script>alert(1)</script> title about refugees">
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Article",
+ "headline": "Hostile <script>alert(1)<\\/script> title about refugees",
+ "author": {"@type": "Person", "name": "<img src=x onerror=alert(7)>"},
+ "publisher": {"@type": "Organization", "name": "Evil \\"><svg onload=alert(5)> Press"},
+ "datePublished": "2021-03-04", "description": "Summary <script>alert(2)</script> of xenokrates"}</script>
+</head><body><article>
+<h1>Hostile &lt;script&gt;alert(1)&lt;/script&gt; title about refugees</h1>
+<p>The xenokrates survey asked voters about refugees and asylum seekers. &lt;script&gt;alert(8)&lt;/script&gt;
+Public support for refugees depends on how the media frame the arrival of asylum seekers, and
+polarisation between groups of voters grew over the years of the survey.</p>
+<p>A second paragraph about xenokrates, public opinion, migration policy and the attitudes of
+voters toward refugees, with &lt;img src=x onerror=alert(9)&gt; in the text and "quotes" &amp; ampersands.</p>
+<p>A third paragraph so that the main text is long enough for the extractor: the survey ran in
+several countries, and respondents answered questions on housing, work and integration of refugees.</p>
+</article></body></html>
+"""
+
+
+HOSTILE_EDITS = {
+    "title": "Hostile <script>alert(1)</script> title about refugees",
+    "authors": ["Mallory <script>alert(4)</script>", "<img src=x onerror=alert(7)>"],
+    "publisher": 'Evil "><svg onload=alert(5)> Press',
+}
+
+
+@pytest.fixture(scope="session")
+def hostile_library(sample_library: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample library plus one web page full of markup and script (built once; do not change it).
+
+    The extractor drops tags from head metadata, so a curator's edit puts them back into the
+    title, authors and publisher; the summary and page text keep the escaped markup of the body.
+    """
+    from kenniskamer.curate import edit_document
+
+    root = tmp_path_factory.mktemp("hostile")
+    page = root / "hostile.html"
+    page.write_text(HOSTILE_HTML, encoding="utf-8")
+    target = root / "library"
+    shutil.copytree(sample_library, target)
+    library = Library.open(target)
+    report = run(library, [str(page)], AddOptions(jobs=1))
+    assert not report.failed, report.items
+    doc_id = next(doc.doc_id for doc in library.documents() if doc.filename == "hostile.html")
+    edit_document(library, doc_id, HOSTILE_EDITS)
+    return target

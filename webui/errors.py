@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kenniskamer.errors import KennisError
+from webui.i18n import translate
 
 bp = Blueprint("errors", __name__)
 log = logging.getLogger(__name__)
@@ -21,7 +22,8 @@ def _wants_json() -> bool:
 def _page(message: str, status: int) -> Any:
     if _wants_json():
         return jsonify({"error": message, "status": status}), status
-    return render_template("error.html", message=message, status=status), status
+    bad_query = request.args.get("q", "")[:500] if status == 400 else ""
+    return render_template("error.html", message=message, status=status, bad_query=bad_query), status
 
 
 @bp.app_errorhandler(KennisError)
@@ -32,12 +34,16 @@ def show_error(err: KennisError) -> Any:
 
 @bp.app_errorhandler(HTTPException)
 def show_http_error(err: HTTPException) -> Any:
-    """404, 405 and friends in the site's layout."""
-    return _page(err.description or err.name, err.code or 500)
+    """404, 405 and friends in the site's layout (werkzeug's stock texts in the interface language)."""
+    status = err.code or 500
+    message = err.description or err.name
+    if message == type(err).description:
+        message = translate(f"http_{status}", getattr(g, "ui", "nl")) if status in (404, 405) else err.name
+    return _page(message, status)
 
 
 @bp.app_errorhandler(Exception)
 def show_crash(err: Exception) -> Any:
     """Anything unexpected: logged with its traceback; the page only says something went wrong."""
     log.exception("unexpected error on %s", request.path)
-    return _page("", 500)
+    return _page(translate("error_500", "en") if _wants_json() else "", 500)

@@ -2,39 +2,62 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
+from kenniskamer.cite import STYLES, format_citation
 from kenniskamer.errors import QueryError
-from kenniskamer.models import DOC_TYPES, LANGUAGES
+from kenniskamer.models import DOC_TYPES, LANGUAGES, Document
 from kenniskamer.search import FILTER_FIELDS, SearchEngine, SearchPage, SearchQuery
+from kenniskamer.serialize import document_dict, search_page_dict
+from webui.chart import year_chart
 from webui.i18n import translate
 
 bp = Blueprint("site", __name__)
+
+SEARCH_ARGS = ("q", "sort", "page", "size", "lang", "expand")
+FACET_ORDER = ("theme", "type", "language", "decade", "year", "publisher")
+CITATION_FILES = {  # style -> (content type, file extension)
+    "apa": ("text/plain; charset=utf-8", "txt"),
+    "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
+    "ris": ("application/x-research-info-systems; charset=utf-8", "ris"),
+}
 
 
 def _holder() -> Any:
     return current_app.extensions["kenniskamer"]
 
 
+# -- template helpers ---------------------------------------------------------------------------
+
+
 @bp.app_context_processor
 def helpers() -> dict[str, Any]:
     """Functions the templates use: t() for texts, labels for facet values, URL builders."""
     ui = getattr(g, "ui", "nl")
-    engine: SearchEngine | None = None
+    holder = _holder()
 
-    def theme_label(theme_id: str) -> str:
-        nonlocal engine
-        engine = engine or _holder().engine
-        for theme in engine.themes:
-            if theme.id == theme_id:
-                return theme.label_en if ui == "en" else theme.label_nl
-        return theme_id
-
-    def label(facet: str, value: str) -> str:
+    def label(facet: str, value: Any) -> str:
+        value = str(value)
         if facet == "theme":
-            return theme_label(value)
+            theme = holder.themes_by_id.get(value)
+            return theme.label(ui) if theme else value
         if facet == "type" and value in DOC_TYPES:
             return DOC_TYPES[value][1 if ui == "en" else 0]
         if facet == "language" and value in LANGUAGES:
@@ -43,7 +66,19 @@ def helpers() -> dict[str, Any]:
             return f"{value}–{int(value) + 9}" if value.isdigit() else value
         return value
 
-    return {"t": lambda key: translate(key, ui), "ui": ui, "label": label, "search_url": search_url, "lang_url": lang_url}
+    return {
+        "t": lambda key: translate(key, ui),
+        "ui": ui,
+        "label": label,
+        "search_url": search_url,
+        "toggle_url": toggle_url,
+        "clear_filters_url": lambda: search_url(**{name: None for name in FILTER_FIELDS}),
+        "lang_url": lang_url,
+        "doc_lang": doc_lang,
+        "file_size": file_size,
+        "has_route": holder.has_route,
+        "static_url": holder.static_url,
+    }
 
 
 def lang_url(language: str) -> str:
@@ -53,18 +88,53 @@ def lang_url(language: str) -> str:
     return url_for(request.endpoint or "site.search", **(request.view_args or {}), **args)
 
 
-def search_url(**changes: Any) -> str:
-    """The current search URL with some arguments changed (None removes one)."""
+def search_url(endpoint: str = "site.search", **changes: Any) -> str:
+    """The current search URL with some arguments changed (None removes one); page 1 unless given."""
     args = request.args.to_dict(flat=False)
     args.pop("lang", None)
     for key, value in changes.items():
-        if value is None:
+        if value is None or value == []:
             args.pop(key, None)
         else:
             args[key] = value if isinstance(value, list) else [value]
     if "page" not in changes:
         args.pop("page", None)
-    return url_for("site.search", **args)
+    return url_for(endpoint, **args)
+
+
+def toggle_url(name: str, value: Any) -> str:
+    """The current search with one filter value added, or removed if it is there."""
+    current = request.args.getlist(name)
+    value = str(value)
+    return search_url(**{name: [v for v in current if v != value] if value in current else current + [value]})
+
+
+def doc_lang(doc: Document) -> str:
+    """The BCP 47 code of a document's language, or '' when unknown (for lang attributes)."""
+    return doc.language if doc.language in LANGUAGES else ""
+
+
+def file_size(size: int) -> str:
+    """A byte count for people: 834 kB, 2.1 MB."""
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{size / 1000:.0f} kB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def page_window(current: int, count: int, *, around: int = 2) -> list[int | None]:
+    """Page numbers to link: the first, the last and a few around the current one (None: a gap)."""
+    shown = sorted({1, count, *range(max(1, current - around), min(count, current + around) + 1)})
+    window: list[int | None] = []
+    for number in shown:
+        if window and number - (window[-1] or 0) > 1:
+            window.append(None)
+        window.append(number)
+    return window
+
+
+# -- reading the request --------------------------------------------------------------------------
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -80,54 +150,123 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def query_from_request() -> SearchQuery:
-    """A SearchQuery from the URL's arguments (the same for pages, JSON and feeds)."""
+def _query_text(allowed: tuple[str, ...]) -> str:
     settings = _holder().settings
+    unknown = set(request.args) - set(allowed)
+    if unknown:
+        raise QueryError(
+            f"Unknown parameter {sorted(unknown)[0]!r}; use q, sort, page, size or a filter: {', '.join(FILTER_FIELDS)}."
+        )
     text = request.args.get("q", "").strip()
     if len(text) > settings.max_query_length:
         raise QueryError(f"The query is too long ({len(text)} characters); the limit is {settings.max_query_length}.")
+    return text
+
+
+def query_from_request(*, default_sort: str = "relevance") -> SearchQuery:
+    """A SearchQuery from the URL's arguments (the same for pages, JSON and feeds)."""
+    settings = _holder().settings
+    text = _query_text(SEARCH_ARGS + FILTER_FIELDS)
     filters = {name: tuple(v for v in request.args.getlist(name) if v) for name in FILTER_FIELDS}
-    unknown = set(request.args) - set(FILTER_FIELDS) - {"q", "sort", "page", "size", "lang", "expand"}
-    if unknown:
-        raise QueryError(f"Unknown parameter {sorted(unknown)[0]!r}; use q, sort, page, size or a filter: {', '.join(FILTER_FIELDS)}.")
     return SearchQuery(
         text=text,
         filters={k: v for k, v in filters.items() if v},
-        sort=request.args.get("sort", "relevance"),
+        sort=request.args.get("sort") or default_sort,
         page=_int_arg("page", 1, 1, settings.max_page),
         page_size=_int_arg("size", settings.page_size, 1, settings.max_page_size),
         expand=request.args.get("expand", "1") != "0",
+        passages=settings.passages_per_hit,
     )
 
 
+def cached(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Serve a GET from the page cache; store the view's 200 answers there."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        cache = _holder().cache
+        key = (request.endpoint, request.full_path, g.ui)
+        stored = cache.get(key)
+        if stored is not None:
+            body, mimetype, headers = stored
+            return Response(body, mimetype=mimetype, headers=headers)
+        generation = cache.generation()
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 200 and not response.direct_passthrough:
+            kept = {k: v for k, v in response.headers.items() if k in ("Content-Disposition", "Link")}
+            cache.put(key, (response.get_data(), response.mimetype, kept), generation)
+        return response
+
+    return wrapper
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
 @bp.route("/")
+@cached
 def search() -> Any:
-    """The search page (an empty query lists the newest additions)."""
+    """The search page; without a query or filters, the newest additions and the themes."""
     query = query_from_request()
-    result: SearchPage = _holder().engine.search(query)
-    return render_template("search.html", result=result, query=query)
+    engine: SearchEngine = _holder().engine
+    if not query.text and not query.filters and not (set(request.args) & {"sort", "page", "size"}):
+        return render_template("home.html", **_home(engine))
+    result = engine.search(query)
+    return render_template(
+        "search.html", result=result, query=query, facets=_facets(result), chart=_chart(engine, query, result),
+        pages=page_window(query.page, min(result.page_count, _holder().settings.max_page)),
+    )
 
 
-@bp.route("/search.json")
-def search_json() -> Any:
-    """The search page's data as JSON."""
-    from cli import search_json as to_json
+def _home(engine: SearchEngine) -> dict[str, Any]:
+    everything = engine.search(SearchQuery(sort="added", page_size=8, passages=0))
+    counts = {c.value: c.count for c in everything.facets.get("theme", [])}
+    years = {int(c.value): c.count for c in everything.facets.get("year", [])}
+    return {
+        "newest": everything.hits, "total": everything.total, "themes": engine.themes, "theme_counts": counts,
+        "chart": year_chart(years), "query": None,
+    }
 
-    return jsonify(to_json(_holder().engine.search(query_from_request())))
+
+def _facets(result: SearchPage) -> list[tuple[str, list[Any]]]:
+    return [(name, result.facets[name]) for name in FACET_ORDER if result.facets.get(name)]
+
+
+def _chart(engine: SearchEngine, query: SearchQuery, result: SearchPage) -> Any:
+    """The year chart: counts without the year filter, so another year can be picked."""
+    counts = result.facets.get("year", [])
+    if query.filters.get("year"):
+        others = {k: v for k, v in query.filters.items() if k != "year"}
+        counts = engine.search(replace(query, filters=others, page=1, page_size=1, passages=0)).facets.get("year", [])
+    years = {int(c.value): c.count for c in counts if c.value.isdigit()}
+    return year_chart(years, {int(y) for y in query.filters.get("year", ()) if y.isdigit()})
 
 
 @bp.route("/doc/<doc_id>")
+@cached
 def document(doc_id: str) -> Any:
-    """A document: metadata, summary, themes with evidence, matching passages, related studies."""
+    """A document: metadata, summary, themes with evidence, matching passages, pages, related, citations."""
     holder = _holder()
     doc = holder.library.get(doc_id)
-    text = request.args.get("q", "").strip()[: holder.settings.max_query_length]
-    passages: tuple[Any, ...] = ()
-    if text:
-        found = holder.engine.passages(doc_id, text, limit=10)
-        passages = found
-    related = holder.engine.related(doc_id, limit=5)
-    return render_template("document.html", doc=doc, passages=passages, related=related, q=text)
+    text = _query_text(("q", "lang"))
+    passages = holder.engine.passages(doc_id, text, limit=10) if text else ()
+    return render_template(
+        "document.html", doc=doc, passages=passages, related=holder.engine.related(doc_id, limit=5), q=text,
+        citations={style: format_citation(doc, style) for style in STYLES},
+        theme_descriptions={t.id: t.description(g.ui) for t in holder.engine.themes},
+    )
+
+
+@bp.route("/doc/<doc_id>/cite/<any(apa, bibtex, ris):style>")
+def citation(doc_id: str, style: str) -> Any:
+    """A citation of the document as a file to download (APA as text, BibTeX, RIS)."""
+    doc = _holder().library.get(doc_id)
+    content_type, extension = CITATION_FILES[style]
+    name = f"{doc.doc_id}-apa.txt" if style == "apa" else f"{doc.doc_id}.{extension}"
+    response = make_response(format_citation(doc, style))
+    response.headers["Content-Type"] = content_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @bp.route("/doc/<doc_id>/original")
@@ -144,3 +283,84 @@ def original(doc_id: str) -> Any:
     if not is_pdf:  # a stored web page must not run as our origin
         response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+@bp.route("/themes")
+@cached
+def themes() -> Any:
+    """Every theme with its description, Dutch and English terms and number of documents."""
+    engine: SearchEngine = _holder().engine
+    _query_text(("lang",))
+    counts = {c.value: c.count for c in engine.search(SearchQuery(page_size=1, passages=0)).facets.get("theme", [])}
+    return render_template("themes.html", themes=engine.themes, counts=counts)
+
+
+@bp.route("/help")
+@cached
+def help_page() -> Any:
+    """How to search (syntax, fields, examples), the API and feeds, and what this site is."""
+    _query_text(("lang",))
+    return render_template("help.html", filter_fields=FILTER_FIELDS)
+
+
+# -- API and feeds ------------------------------------------------------------------------------------
+
+
+@bp.route("/api/search")
+@bp.route("/search.json")
+@cached
+def api_search() -> Any:
+    """The search page's data as JSON: hits with passages, facets, paging, suggestions."""
+    query = query_from_request()
+    result = _holder().engine.search(query)
+    data = search_page_dict(result)
+    for hit in data["hits"]:
+        hit["links"] = _document_links(hit["id"])
+    data["links"] = {"html": search_url(), "atom": search_url("site.search_feed")}
+    if query.page < min(result.page_count, _holder().settings.max_page):
+        data["links"]["next"] = search_url("site.api_search", page=query.page + 1)
+    if query.page > 1:
+        data["links"]["prev"] = search_url("site.api_search", page=query.page - 1)
+    return jsonify(data)
+
+
+@bp.route("/api/documents/<doc_id>")
+@cached
+def api_document(doc_id: str) -> Any:
+    """A document as JSON: metadata, themes with evidence, passages for q, related studies, citations."""
+    holder = _holder()
+    doc = holder.library.get(doc_id)
+    text = _query_text(("q", "lang"))
+    passages = holder.engine.passages(doc_id, text, limit=10) if text else ()
+    data = document_dict(doc, passages=passages, related=holder.engine.related(doc_id, limit=5))
+    data["citations"] = {style: format_citation(doc, style) for style in STYLES}
+    data["links"] = _document_links(doc_id)
+    return jsonify(data)
+
+
+def _document_links(doc_id: str) -> dict[str, str]:
+    return {
+        "html": url_for("site.document", doc_id=doc_id),
+        "api": url_for("site.api_document", doc_id=doc_id),
+        "original": url_for("site.original", doc_id=doc_id),
+    }
+
+
+@bp.route("/api/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3.1 description of the JSON API."""
+    from webui.openapi import spec
+
+    return jsonify(spec(_holder().settings))
+
+
+@bp.route("/search.atom")
+@cached
+def search_feed() -> Any:
+    """Any search as an Atom feed, newest additions first (for alerts); built by webui.feeds."""
+    from webui.feeds import search_feed as feed
+
+    query = query_from_request(default_sort="added")
+    result = _holder().engine.search(replace(query, page_size=max(query.page_size, 20), passages=0))
+    base = (_holder().settings.base_url.strip() or request.url_root).rstrip("/")
+    return feed(result, base + request.full_path.rstrip("?"))
