@@ -434,6 +434,97 @@ def remove(doc_ids: tuple[str, ...], library_path: Path | None) -> None:
         click.echo(f"removed {doc.doc_id}  {doc.title[:90]}")
 
 
+# -- newsletter: digest and cite -------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--since", help="Additions on or after this date (YYYY-MM-DD, UTC).")
+@click.option("--days", type=click.IntRange(0, 3660), help="Additions of the last N days.")
+@click.option("--since-last", is_flag=True, help="Additions since the last `digest --mark`.")
+@click.option("--until", help="Only additions before this date (YYYY-MM-DD, UTC; the day itself is left out).")
+@click.option("--mark", is_flag=True,
+              help="Remember this digest: the next --since-last lists only what is added after it (whatever --theme showed).")
+@click.option("--theme", "themes", multiple=True, help="Only documents with this theme (repeat for several).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown", show_default=True)
+@click.option("--lang", "language", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
+              help="Language of headings and labels (summaries stay in the document's language).")
+@click.option("--base-url", help="Public address of the site, for links (default: $KENNISKAMER_BASE_URL).")
+@library_option
+def digest(since: str | None, days: int | None, since_last: bool, until: str | None, mark: bool,
+           themes: tuple[str, ...], fmt: str, language: str, base_url: str | None, library_path: Path | None) -> None:
+    """What was added in a window, grouped by theme, ready to paste into a newsletter.
+
+    Without --since, --days or --since-last: since the last --mark, or else the last 30 days.
+
+    \b
+    Example:
+      kenniskamer digest --since-last --format html --base-url https://kenniskamer.example.org > nieuw.html
+      kenniskamer digest --since-last --mark
+    """
+    from kenniskamer import digest as core
+    from kenniskamer.taxonomy import load_themes
+
+    given = [name for name, value in (("--since", since), ("--days", days is not None),
+                                       ("--since-last", since_last)) if value]
+    if len(given) > 1:
+        raise click.UsageError(f"Give only one of --since, --days and --since-last, not {' and '.join(given)}.")
+    settings = load_settings(library=library_path, base_url=base_url)
+    public = settings.base_url.strip()
+    if public and not public.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{public!r} is not a web address; write it as https://...", param_hint="--base-url")
+    library = Library.open(settings.library)
+    wanted = _check_themes(themes)
+    if not given:
+        since_last = core.read_watermark(library) is not None
+        days = None if since_last else 30
+        _err("No window given: since the last --mark." if since_last else
+             "No window given and no digest marked yet: the last 30 days.")
+    window = core.resolve_window(library, since=since, until=until, days=days, since_last=since_last)
+
+    def make() -> Any:
+        docs = core.select(library, window, themes=wanted)
+        return core.build(docs, load_themes(), window=window, only=wanted, base_url=public)
+
+    if mark:
+        with library.writing():  # a batch being added holds this lock: nothing can slip in between
+            result = make()
+            _show_digest(result, fmt, language, public)
+            watermark = core.mark(library, window)
+        if watermark:
+            when = watermark.added.replace("T", " ").rstrip("Z")
+            _err(f"Marked: the next `kenniskamer digest --since-last` lists what is added after {when} UTC.")
+    else:
+        _show_digest(make(), fmt, language, public)
+
+
+def _show_digest(result: Any, fmt: str, language: str, base_url: str) -> None:
+    from kenniskamer import digest as core
+
+    if result.count or fmt == "json":  # a script reading JSON gets a digest even when it is empty
+        click.echo(core.render(result, fmt, language=language), nl=False)
+    if result.count and not base_url:
+        _err("No --base-url (or KENNISKAMER_BASE_URL): the links are relative, /doc/<id>.")
+    _err(core.intro(result, "en"))
+
+
+@cli.command()
+@click.argument("doc_ids", nargs=-1, required=True)
+@click.option("--format", "style", type=click.Choice(["apa", "bibtex", "ris"]), default="apa", show_default=True)
+@library_option
+def cite(doc_ids: tuple[str, ...], style: str, library_path: Path | None) -> None:
+    """Print the citation of documents in APA, BibTeX or RIS.
+
+    \b
+    Example:
+      kenniskamer cite 3fa2c1d09e7b --format bibtex >> references.bib
+    """
+    from kenniskamer.cite import format_citation
+
+    library = _open(library_path)
+    entries = [format_citation(library.get(doc_id), style) for doc_id in doc_ids]
+    click.echo("\n\n".join(entries))
+
+
 # -- maintenance -----------------------------------------------------------------------------
 
 

@@ -18,9 +18,10 @@ from kenniskamer.models import Document
 STYLES = ("apa", "bibtex", "ris")
 
 # Name particles that belong to the family name ("van der Velden", "von Daniels").
-_PARTICLES = frozenset(
-    "van von der den de del della di da das dos du le la ter ten te 't in op vande vom zu zur y".split()
-)
+_PARTICLES = frozenset((
+    "van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "du", "le", "la", "ter",
+    "ten", "te", "'t", "in", "op", "vande", "vom", "zu", "zur", "y",
+))
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -93,9 +94,7 @@ def parse_name(raw: str) -> Name:
 def _looks_like_organisation(text: str, words: list[str]) -> bool:
     if len(words) == 1:
         return True
-    if any(ch.isdigit() for ch in text) or re.search(r"[()@/&]|www\.|\.(com|org|nl|de|net)\b", text):
-        return True
-    return False
+    return bool(any(ch.isdigit() for ch in text) or re.search(r"[()@/&]|www\.|\.(com|org|nl|de|net)\b", text))
 
 
 # -- APA -------------------------------------------------------------------------------------

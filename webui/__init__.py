@@ -37,10 +37,11 @@ def create_app(settings: Settings | None = None, *, page_cache: int | None = Non
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 24 * 3600  # static files carry a version in their URL
     app.extensions["kenniskamer"] = _Holder(app, settings, page_cache)
 
-    from webui import errors, views
+    from webui import errors, feeds, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(errors.bp)
+    app.register_blueprint(feeds.bp)
 
     @app.after_request
     def secure(response: Any) -> Any:

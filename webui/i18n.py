@@ -119,6 +119,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "help_link": ("Hoe zoek je?", "How to search"),
     "no_date": ("z.j.", "n.d."),
     "et_al": ("e.a.", "et al."),
+    # /nieuw and the Atom feeds (webui/feeds.py)
+    "nieuw_title": ("Nieuw in de kenniskamer", "New in the knowledge room"),
+    "nieuw_intro": (
+        "Wat er per week aan de kenniskamer is toegevoegd, per thema. De datum is die van toevoegen, niet van publicatie. Kopieer een week als Markdown of HTML voor de nieuwsbrief, of volg een thema met een feedlezer.",
+        "What was added to the knowledge room, week by week and by theme. The date is when a document was added, not when it was published. Copy a week as Markdown or HTML for the newsletter, or follow a theme in a feed reader.",
+    ),
+    "nieuw_theme": ("Thema", "Theme"),
+    "nieuw_all_themes": ("Alle thema's", "All themes"),
+    "nieuw_show": ("Toon", "Show"),
+    "nieuw_follow": ("Volg alle toevoegingen (Atom)", "Follow all additions (Atom)"),
+    "nieuw_follow_theme": ("Volg dit thema (Atom)", "Follow this theme (Atom)"),
+    "nieuw_copy_md": ("Kopieer als Markdown", "Copy as Markdown"),
+    "nieuw_copy_html": ("Kopieer als HTML", "Copy as HTML"),
+    "nieuw_download_md": ("Download als Markdown", "Download as Markdown"),
+    "nieuw_download_html": ("Download als HTML (e-mail)", "Download as HTML (e-mail)"),
+    "nieuw_copied": ("Gekopieerd; plak het in de nieuwsbrief.", "Copied; paste it into the newsletter."),
+    "nieuw_copy_failed": ("Kopiëren lukte niet; gebruik de downloadlink.", "Copying failed; use the download link."),
+    "nieuw_none": ("Er is nog niets toegevoegd.", "Nothing has been added yet."),
+    "nieuw_none_theme": ("Nog niets toegevoegd met dit thema.", "Nothing with this theme has been added yet."),
+    "nieuw_more": ("Oudere weken", "Older weeks"),
+    "nieuw_also": ("Ook over", "Also about"),
+    "nieuw_published": ("gepubliceerd", "published"),
+    "feed_recent_title": ("nieuw toegevoegd", "recently added"),
+    "feed_recent_subtitle": ("De nieuwste documenten in de kenniskamer, nieuwste eerst.", "The newest documents in the knowledge room, newest first."),
+    "feed_search": ("zoekopdracht", "search"),
+    "feed_search_subtitle": ("Documenten voor deze zoekopdracht.", "Documents for this search."),
+    "feed_published": ("Gepubliceerd", "Published"),
 }
 
 
