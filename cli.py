@@ -632,6 +632,42 @@ def _count(values: Any) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
+# -- backup ------------------------------------------------------------------------------------
+
+
+@cli.command(name="export")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@library_option
+def export_command(target: Path, library_path: Path | None) -> None:
+    """Write the catalog, the originals and a manifest with checksums to a zip archive.
+
+    \b
+    Example:
+      kenniskamer export kenniskamer-2026-11-28.zip
+    """
+    from kenniskamer.backup import export_library
+
+    summary = export_library(_open(library_path), target)
+    click.echo(f"exported {summary.documents} documents ({summary.originals} originals, {summary.bytes // 1024} KB) to {target}")
+
+
+@cli.command(name="import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@library_option
+def import_command(source: Path, library_path: Path | None) -> None:
+    """Restore an export into an empty library: checksums verified, index rebuilt.
+
+    \b
+    Example:
+      kenniskamer import kenniskamer-2026-11-28.zip --library ~/kenniskamer-restored
+    """
+    from kenniskamer.backup import import_library
+
+    target = _settings(library_path).library
+    summary = import_library(source, target)
+    click.echo(f"imported {summary.documents} documents ({summary.originals} originals) into {target}")
+
+
 # -- serving -----------------------------------------------------------------------------------
 
 
