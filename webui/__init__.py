@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, g, request, url_for
 
@@ -87,6 +88,7 @@ class _Holder:
         self._themes_by_id: dict[str, Theme] | None = None
         self._rules: set[str] | None = None
         self._static_versions: dict[str, str] = {}
+        self._opening = threading.Lock()
 
     @property
     def themes_by_id(self) -> dict[str, Theme]:
@@ -117,5 +119,32 @@ class _Holder:
     @property
     def engine(self) -> SearchEngine:
         if self._engine is None:
-            self._engine = SearchEngine(self.library)
+            with self._opening:
+                if self._engine is None:
+                    self._engine = cast(SearchEngine, _OneAtATime(SearchEngine(self.library)))
         return self._engine
+
+
+class _OneAtATime:
+    """The search engine with its calls made one at a time.
+
+    The engine shares one Whoosh searcher between requests, and Whoosh's reads of segment
+    files are not thread-safe: under waitress's threads, concurrent searches failed with
+    UnpicklingError and some hung (bench/load.py, 16 clients). Python runs one thread at a
+    time anyway, so the lock costs little; answers from the page cache do not take it.
+    """
+
+    def __init__(self, engine: SearchEngine):
+        self._engine = engine
+        self._lock = threading.RLock()
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._engine, name)
+        if not callable(value):
+            return value
+
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return value(*args, **kwargs)
+
+        return locked

@@ -189,12 +189,13 @@ def cached(view: Callable[..., Any]) -> Callable[..., Any]:
         stored = cache.get(key)
         if stored is not None:
             body, mimetype, headers = stored
-            return Response(body, mimetype=mimetype, headers=headers)
+            return Response(body, mimetype=mimetype, headers={**headers, "X-Page-Cache": "hit"})
         generation = cache.generation()
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200 and not response.direct_passthrough:
             kept = {k: v for k, v in response.headers.items() if k in ("Content-Disposition", "Link")}
             cache.put(key, (response.get_data(), response.mimetype, kept), generation)
+        response.headers["X-Page-Cache"] = "miss"
         return response
 
     return wrapper
