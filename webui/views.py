@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -89,17 +90,24 @@ def lang_url(language: str) -> str:
 
 
 def search_url(endpoint: str = "site.search", **changes: Any) -> str:
-    """The current search URL with some arguments changed (None removes one); page 1 unless given."""
+    """The current search URL with some arguments changed (None removes one); page 1 unless given.
+
+    Built with urlencode on the endpoint's path: a results page links to itself a hundred
+    times (facets, chips, chart, pager), and url_for each time cost a third of rendering.
+    """
     args = request.args.to_dict(flat=False)
     args.pop("lang", None)
     for key, value in changes.items():
         if value is None or value == []:
             args.pop(key, None)
         else:
-            args[key] = value if isinstance(value, list) else [value]
+            args[key] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
     if "page" not in changes:
         args.pop("page", None)
-    return url_for(endpoint, **args)
+    paths = g.setdefault("endpoint_paths", {})
+    path = paths.get(endpoint) or paths.setdefault(endpoint, url_for(endpoint))
+    query = urlencode([(key, value) for key, values in args.items() for value in values])
+    return f"{path}?{query}" if query else path
 
 
 def toggle_url(name: str, value: Any) -> str:
