@@ -214,40 +214,60 @@ class SearchEngine:
         self.thesaurus = load_thesaurus() if thesaurus is None else thesaurus
         self._lock = threading.Lock()
         self._index: Any = None
-        self._searcher: Searcher | None = None
-        self._table: _DocTable | None = None
+        self._local = threading.local()  # each thread's searcher and when it last looked for a commit
+        self._open: list[Searcher] = []
+        self._tables: dict[int, _DocTable] = {}
         self._vocabulary: tuple[int, dict[str, int], dict[int, list[str]]] | None = None
-        self._checked = 0.0  # when the searcher was last compared with the latest commit
 
     # -- plumbing --
 
     def _current(self) -> tuple[Searcher, _DocTable]:
-        """A searcher on the latest commit (opened again only after a commit) and its table."""
-        with self._lock:
-            if self._index is None:
-                self._index = open_index(self.library)
-            now = time.monotonic()
-            if self._searcher is None:
-                self._searcher = self._index.searcher()
-                self._table = None
-            elif now - self._checked >= FRESHNESS_SECONDS and not self._searcher.up_to_date():
-                # Checking lists the index folder; once a second is fresh enough for
-                # a writer's commit to show up "without a restart".
-                self._searcher = self._searcher.refresh()
-                self._table = None
-            if now - self._checked >= FRESHNESS_SECONDS:
-                self._checked = now
-            if self._table is None:
-                self._table = _DocTable(self._searcher)
-            return self._searcher, self._table
+        """This thread's searcher on the latest commit, and the shared table of that commit.
+
+        Whoosh searchers are not safe to share between threads, so each thread (a
+        waitress worker, say) keeps its own; the table depends only on the commit,
+        so threads share one per commit.
+        """
+        local = self._local
+        searcher: Searcher | None = getattr(local, "searcher", None)
+        now = time.monotonic()
+        if searcher is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = open_index(self.library)
+                searcher = self._index.searcher()
+                self._open.append(searcher)
+            local.searcher, local.checked = searcher, now
+        elif now - local.checked >= FRESHNESS_SECONDS:
+            # Checking lists the index folder; once a second is fresh enough for a
+            # writer's commit to show up "without a restart".
+            local.checked = now
+            if not searcher.up_to_date():
+                fresh = searcher.refresh()
+                with self._lock:
+                    self._open.remove(searcher)
+                    self._open.append(fresh)
+                searcher.close()
+                searcher = local.searcher = fresh
+        generation = searcher.reader().generation()
+        table = self._tables.get(generation)
+        if table is None:
+            with self._lock:
+                table = self._tables.get(generation)
+                if table is None:
+                    table = _DocTable(searcher)
+                    self._tables = {generation: table}
+        return searcher, table
 
     def close(self) -> None:
-        """Release the searcher and index files."""
+        """Release every thread's searcher and the index files."""
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher = self._table = None
+            for searcher in self._open:
+                searcher.close()
+            self._open.clear()
+            self._tables = {}
             self._index = None
+            self._local = threading.local()
 
     def _resolve(self, field_name: str, value: str) -> str:
         if field_name == "theme":
@@ -485,7 +505,8 @@ def required_parts(count: int) -> int:
 
 
 def _is_bag_of_words(tree: Node | None) -> bool:
-    return isinstance(tree, And) and all(isinstance(p, (Words, Phrase)) for p in tree.parts)
+    """True for words typed one after another (no operators), where any-word matching may help."""
+    return isinstance(tree, And) and tree.loose and all(isinstance(p, (Words, Phrase)) for p in tree.parts)
 
 
 # -- one search's work ---------------------------------------------------------------------------

@@ -1,0 +1,187 @@
+"""The search core: analysis, query syntax, facets, sorting, suggestions and thread safety."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from indexer.pipeline import AddOptions, run
+from kenniskamer.errors import QueryError
+from kenniskamer.library import Library
+from kenniskamer.search import SearchEngine, SearchQuery
+
+PAGE = """<!doctype html><html lang="{lang}"><head><title>{title}</title></head>
+<body><article><h1>{title}</h1>{body}</article></body></html>"""
+
+
+def _html(folder: Path, name: str, title: str, paragraphs: list[str], lang: str = "nl") -> Path:
+    path = folder / name
+    body = "".join(f"<p>{text}</p>" for text in paragraphs)
+    path.write_text(PAGE.format(lang=lang, title=title, body=body), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    """A library of three short Dutch and English web pages written for these tests."""
+    folder = tmp_path_factory.mktemp("pages")
+    _html(folder, "ruine.html", "De ruïne van de coöperatie", [
+        "Na de brand bleef van het gebouw van de coöperatie alleen een ruïne over. De leden van de coöperatie "
+        "kwamen bijeen om te bespreken hoe het draagvlak voor herbouw in het dorp kon worden vergroot.",
+        "Vluchtelingen die in het dorp woonden hielpen mee met de opbouw, wat de houding van de inwoners veranderde.",
+    ])
+    _html(folder, "polarisation.html", "Polarization and public support for refugees", [
+        "Affective polarization between voters has grown in many European democracies over the last decade. "
+        "This article asks how polarization shapes public support for refugees and for the reception of asylum seekers.",
+        "We find that support for refugees falls when the debate is framed as a threat to national identity.",
+    ], lang="en")
+    _html(folder, "contact.html", "Contact en ontmoeting in de wijk", [
+        "Ontmoetingen tussen buurtbewoners en nieuwkomers verminderen vooroordelen, zo blijkt uit dit onderzoek "
+        "in drie wijken. De onderzoekers volgden bewoners twee jaar lang met een enquête en interviews.",
+    ])
+    library = Library.open(tmp_path_factory.mktemp("small") / "library", create=True)
+    report = run(library, [str(folder)], AddOptions(jobs=1))
+    assert not report.failed
+    return SearchEngine(library)
+
+
+def titles(page) -> list[str]:
+    return [hit.doc.title for hit in page.hits]
+
+
+@pytest.mark.parametrize("query", ["ruine", "ruïne", "RUÏNE", "cooperatie", "coöperatie"])
+def test_accents_fold_at_index_and_query_time(small: SearchEngine, query: str) -> None:
+    assert titles(small.search(SearchQuery(query))) == ["De ruïne van de coöperatie"]
+
+
+def test_dutch_stemming_finds_other_forms(small: SearchEngine) -> None:
+    # "ontmoeting" and "ontmoetingen", "vooroordeel" and "vooroordelen" share Dutch stems.
+    assert titles(small.search(SearchQuery("ontmoeting vooroordeel"))) == ["Contact en ontmoeting in de wijk"]
+
+
+def test_a_dutch_query_finds_an_english_study_and_says_what_it_added(small: SearchEngine) -> None:
+    page = small.search(SearchQuery("polarisatie"))
+    assert titles(page) == ["Polarization and public support for refugees"]
+    assert "polarization" in page.expansions
+
+
+def test_expansions_rank_below_exact_matches(small: SearchEngine) -> None:
+    # The English page says "public support"; found through the thesaurus ("draagvlak") it scores lower.
+    english = "Polarization and public support for refugees"
+    exact = {h.doc.title: h.score for h in small.search(SearchQuery("public support")).hits}[english]
+    expanded = {h.doc.title: h.score for h in small.search(SearchQuery("draagvlak")).hits}[english]
+    assert 0 < expanded < exact / 2
+    assert titles(small.search(SearchQuery("draagvlak", expand=False))) == ["De ruïne van de coöperatie"]
+
+
+def test_phrase_and_boolean_operators(small: SearchEngine) -> None:
+    assert titles(small.search(SearchQuery('"national identity"'))) == ["Polarization and public support for refugees"]
+    assert small.search(SearchQuery('"identity national"', expand=False)).total == 0
+    both = small.search(SearchQuery("vluchtelingen OR nieuwkomers", expand=False))
+    assert set(titles(both)) == {"De ruïne van de coöperatie", "Contact en ontmoeting in de wijk"}
+    assert titles(small.search(SearchQuery("wijk NOT brand", expand=False))) == ["Contact en ontmoeting in de wijk"]
+    assert titles(small.search(SearchQuery("wijk NIET brand", expand=False))) == ["Contact en ontmoeting in de wijk"]
+    assert small.search(SearchQuery("brand AND enquête", expand=False)).total == 0
+
+
+def test_field_queries_in_dutch_and_english(small: SearchEngine) -> None:
+    assert titles(small.search(SearchQuery("titel:ontmoeting"))) == ["Contact en ontmoeting in de wijk"]
+    assert titles(small.search(SearchQuery("title:polarization"))) == ["Polarization and public support for refugees"]
+    assert small.search(SearchQuery("taal:en")).total == 1
+    assert small.search(SearchQuery("lang:Nederlands")).total == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"unclosed', "A quote is not closed"),
+        ("(framing", r"A bracket \( is not closed"),
+        ("framing AND", "AND needs a word on both sides"),
+        ("jaar:2022..2019", "runs backwards"),
+        ("jaar:twintig", "is not a year"),
+        ("thema:onbekend", "is not a theme"),
+        ("taal:klingon", "is not a language"),
+        ("x" * 600, "the limit is 500"),
+    ],
+)
+def test_malformed_queries_are_user_errors(small: SearchEngine, query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        small.search(SearchQuery(query))
+
+
+def test_did_you_mean_and_corrected_results(small: SearchEngine) -> None:
+    page = small.search(SearchQuery("vluchtelingn"))
+    assert page.corrected_from == "vluchtelingn"
+    assert page.suggestion and page.suggestion.startswith("vluchteling")
+    assert "De ruïne van de coöperatie" in titles(page)
+
+
+def test_facets_count_documents_and_follow_filters(sample_library: Path) -> None:
+    engine = SearchEngine(Library.open(sample_library))
+    page = engine.search(SearchQuery("migration"))
+    years = {c.value: c.count for c in page.facets["year"]}
+    assert sum(years.values()) == page.total
+    chosen = next(iter(years))
+    narrowed = engine.search(SearchQuery("migration", filters={"year": (chosen,)}))
+    assert narrowed.total == years[chosen]
+    assert all(hit.doc.year == int(chosen) for hit in narrowed.hits)
+    assert [c for c in narrowed.facets["year"] if c.selected] and all(
+        c.count == narrowed.total for c in narrowed.facets["year"] if c.selected
+    )
+    with pytest.raises(QueryError, match="Unknown filter"):
+        engine.search(SearchQuery("migration", filters={"colour": ("red",)}))
+
+
+def test_hits_carry_up_to_three_passages_with_page_numbers(sample_library: Path) -> None:
+    engine = SearchEngine(Library.open(sample_library))
+    page = engine.search(SearchQuery("refugees"))
+    assert page.hits
+    for hit in page.hits:
+        assert len(hit.passages) <= 3
+        for passage in hit.passages:
+            assert 1 <= passage.page <= hit.doc.page_count
+            assert any(marked for _, marked in passage.fragments)
+
+
+def test_sorting_and_paging(sample_library: Path) -> None:
+    engine = SearchEngine(Library.open(sample_library))
+    newest = engine.search(SearchQuery("migration", sort="newest", page_size=50))
+    years = [hit.doc.year or 0 for hit in newest.hits]
+    assert years == sorted(years, reverse=True)
+    first = engine.search(SearchQuery("migration", page_size=3, page=1))
+    second = engine.search(SearchQuery("migration", page_size=3, page=2))
+    assert not {h.doc.doc_id for h in first.hits} & {h.doc.doc_id for h in second.hits}
+    assert first.total == second.total and first.page_count == -(-first.total // 3)
+
+
+def test_related_studies_exclude_the_document_itself(sample_library: Path) -> None:
+    engine = SearchEngine(Library.open(sample_library))
+    doc = engine.search(SearchQuery('"Junge Freiheit"')).hits[0].doc
+    related = engine.related(doc.doc_id, limit=3)
+    assert related and doc.doc_id not in [hit.doc.doc_id for hit in related]
+
+
+def test_threads_share_an_engine_safely(sample_library: Path) -> None:
+    engine = SearchEngine(Library.open(sample_library))
+    queries = ["polarization", "refugees Germany", '"national identity"', "thema:polarisatie", "vluchtelingen"]
+    expected = {q: [h.doc.doc_id for h in engine.search(SearchQuery(q)).hits] for q in queries}
+    problems: list[str] = []
+
+    def worker(offset: int) -> None:
+        for step in range(15):
+            query = queries[(offset + step) % len(queries)]
+            try:
+                if [h.doc.doc_id for h in engine.search(SearchQuery(query)).hits] != expected[query]:
+                    problems.append(f"different hits for {query}")
+            except Exception as err:  # what the test looks for
+                problems.append(repr(err))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.close()
+    assert problems == []
