@@ -152,7 +152,9 @@ def add(
     targets = list(expand_locations(given, pattern=pattern))
     if not targets:
         raise click.ClickException(f"No files matching {pattern!r} in {', '.join(given)}.")
-    library = _open(library_path, create=not dry_run)
+    root = _settings(library_path).library
+    # A dry run stores nothing: without a library it only skips the duplicate check.
+    library = None if dry_run and not (root / "catalog.sqlite3").exists() else Library.open(root, create=True)
     options = AddOptions(
         password=password, allow_duplicate=allow_duplicate, allow_private=allow_private, dry_run=dry_run,
         overrides=overrides, timeout=timeout, **({"jobs": jobs} if jobs else {}),
@@ -164,9 +166,9 @@ def add(
         if as_json:
             pass
         elif item.outcome == "added":
-            click.echo(_item_line(item.doc))  # type: ignore[arg-type]
+            click.echo(_item_line(item.doc, item.message))  # type: ignore[arg-type]
         elif item.outcome == "would-add":
-            click.echo(_dry_run_record(item.doc))  # type: ignore[arg-type]
+            click.echo(_dry_run_record(item.doc, item.message))  # type: ignore[arg-type]
         else:
             _err(f"{item.outcome}: {item.location}: {item.message}")
         progress.step(item.doc.page_count if item.doc else 0)
@@ -213,14 +215,15 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _item_line(doc: Document) -> str:
+def _item_line(doc: Document, note: str = "") -> str:
     themes = ", ".join(doc.theme_ids) or "-"
     year = doc.year or "n.d."
-    return f"added {doc.doc_id}  {doc.title[:90]} ({year}; {doc.page_count} p.; {doc.language or '?'}; themes: {themes})"
+    line = f"added {doc.doc_id}  {doc.title[:90]} ({year}; {doc.page_count} p.; {doc.language or '?'}; themes: {themes})"
+    return f"{line}; {note}" if note else line
 
 
-def _dry_run_record(doc: Document) -> str:
-    lines = [f"would add {doc.source}"]
+def _dry_run_record(doc: Document, note: str = "") -> str:
+    lines = [f"would add {doc.source}" + (f"; {note}" if note else "")]
     for label, value in (
         ("title", doc.title), ("authors", "; ".join(doc.authors)), ("date", doc.date), ("publisher", doc.publisher),
         ("language", doc.language), ("type", doc.doc_type), ("pages", doc.page_count), ("summary", doc.summary),

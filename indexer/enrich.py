@@ -15,7 +15,10 @@ from kenniskamer.models import Document, Extracted, Fetched
 from kenniskamer.taxonomy import Theme, match_themes
 
 ROOM_LANGUAGES = ("nl", "en", "de", "fr", "es")
-LANGUAGE_SAMPLE_CHARS = 20_000
+# py3langid is right from a few words on and its cost grows with the text: two pieces of
+# 2,000 characters (the start and the middle) decide as well as 20,000 did on the topical
+# corpus, in a fifth of the time.
+LANGUAGE_SAMPLE_CHARS = 2_000
 THEME_TEXT_CHARS = 2_000_000  # a bound on what theme matching reads of a huge document
 
 
@@ -31,6 +34,9 @@ def _identifier() -> Any:
 def detect_language(text: str, *, hint: str | None = None) -> str | None:
     """The language of a text (nl, en, de, fr, es), the hint for very short texts, else None."""
     sample = text[:LANGUAGE_SAMPLE_CHARS]
+    if len(text) > 2 * LANGUAGE_SAMPLE_CHARS:
+        middle = len(text) // 2
+        sample += "\n" + text[middle : middle + LANGUAGE_SAMPLE_CHARS]
     if len(re.findall(r"[^\W\d_]{2,}", sample[:2000])) >= 4:
         language, _probability = _identifier().classify(sample)
         return str(language)

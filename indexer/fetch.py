@@ -27,7 +27,7 @@ def sniff_mime(data: bytes) -> str | None:
     head = data[:4096]
     if b"%PDF-" in data[:1024]:
         return "application/pdf"
-    if head.startswith((b"\xfe\xff", b"\xff\xfe")):  # UTF-16: compare without the zero bytes
+    if head.startswith((b"\xfe\xff", b"\xff\xfe")) or _looks_utf16(head):  # compare without the zero bytes
         head = head.replace(b"\x00", b"")
     lowered = head.lower().lstrip(b"\xef\xbb\xbf \t\r\n")
     if lowered.startswith(b"<?xml") and b"<html" not in lowered:
@@ -35,6 +35,15 @@ def sniff_mime(data: bytes) -> str | None:
     if any(marker in lowered for marker in _HTML_MARKERS):
         return "text/html"
     return None
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte order mark: ASCII text with a zero byte before or after every character."""
+    sample = head[:512]
+    if len(sample) < 16:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return even.count(0) > 0.9 * len(even) or odd.count(0) > 0.9 * len(odd)
 
 
 def describe_unknown(data: bytes) -> str:
@@ -137,7 +146,7 @@ def fetch_url(url: str, *, allow_private: bool = False, timeout: float = URL_TIM
         if isinstance(reason, FetchError):
             raise reason from err
         raise FetchError(f"{url} cannot be reached ({reason}); check the address or your connection.") from err
-    except (TimeoutError, socket.timeout) as err:
+    except TimeoutError as err:
         raise FetchError(f"{url} did not answer within {timeout:.0f} s; try again later.") from err
     except OSError as err:
         raise FetchError(f"{url} cannot be reached ({err}); check the address or your connection.") from err

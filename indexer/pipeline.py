@@ -1,36 +1,57 @@
 """The one place that knows the order of the stages: fetch -> extract -> enrich -> dedupe -> store.
 
-Extraction and enrichment run in worker processes with a time and memory limit, so a
-decompression bomb or a looping file fails that file only. The parent process fetches,
-checks for duplicates and writes, one document at a time: original, catalog row, index.
+Worker processes, each file with a time and memory limit, fetch, extract and enrich a file
+and prepare it for storage: its text is folded once, and the content key, the sample for
+near-duplicate checks, the vocabulary and the index terms all come from that. So a
+decompression bomb or a looping file fails that file only, and the parent process is left
+with the writes: for each document, in this order, the original (atomic rename), the
+catalog row (one transaction) and the index (one writer, committed every few seconds and
+at the end). A crash between catalog and index is repaired at the start of the next write.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import hashlib
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import queue
 import resource
+import signal
+import threading
 import time
 import traceback
+import warnings
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from indexer.dedupe import content_key, find_near_duplicate, text_sample
-from indexer.enrich import enrich
-from indexer.extract import extract
-from indexer.fetch import expand_locations, fetch
+from indexer.dedupe import KnownDocuments, content_key_of, page_words, sample_of
+from indexer.fetch import expand_locations, fetch, is_url
 from kenniskamer.check import sync_index
 from kenniskamer.errors import KennisError, StorageError
-from kenniskamer.index import IndexUpdater, updating
-from kenniskamer.library import Library, extension_for, utc_now
-from kenniskamer.models import Document, Fetched
-from kenniskamer.taxonomy import Theme, load_themes
+from kenniskamer.index import IndexUpdater, Terms, analyze_words, updating
+from kenniskamer.library import Library, extension_for, utc_now, year_of
+from kenniskamer.models import FLAG_NEEDS_OCR, Document, Fetched, ThemeMatch
+from kenniskamer.schema import text_suffix
+from kenniskamer.taxonomy import Theme
+from kenniskamer.text import words as folded_words
 
-COMMIT_EVERY = 25  # documents between index commits during a batch
-COMMIT_SECONDS = 5.0  # or seconds, whichever comes first
+COMMIT_SECONDS = 4.0  # a batch's new documents become searchable at least this often
+QUEUE_DEPTH = 2  # tasks handed to a worker at once, so it never waits for the parent
+WORKER_NICENESS = 10  # workers yield the CPU to the parent, which does the serial part (the writes)
+VOCABULARY_LENGTHS = (3, 30)  # as kenniskamer.text.vocabulary
+MIN_KEY_WORDS = 20  # documents with fewer words get no content key
+
+NEEDS_OCR_MESSAGE = (
+    "no text layer, needs OCR: stored with its metadata and flagged; run OCR on it (e.g. `ocrmypdf in.pdf out.pdf`) "
+    "and add the result to make its text searchable"
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +121,67 @@ class Report:
 # -- the worker side ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A file ready to store: the document and everything derived from its folded text."""
+
+    fetched: Fetched
+    doc: Document  # with its content key
+    pages: tuple[str, ...]
+    sample: str  # the text sample near-duplicate checks compare
+    vocabulary: str  # the distinct folded words for "did you mean", space-separated
+    terms: Terms  # the index terms, analysed for the document's language
+
+
+def process(fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str) -> tuple[Document, tuple[str, ...]]:
+    """Extract and enrich one fetched file: the CPU-heavy part, run in a worker."""
+    # Imported here: the parent never extracts, so it starts the workers before these
+    # imports, and the workers take them (about a second) in parallel.
+    from indexer.enrich import enrich
+    from indexer.extract import extract
+
+    extracted = extract(fetched, password=password)
+    doc = enrich(fetched, extracted, themes, added=added)
+    return doc, extracted.pages
+
+
+def prepare(fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str) -> Prepared:
+    """Extract and enrich a file, then fold its text once for the key, sample, vocabulary and index terms."""
+    doc, pages = process(fetched, themes, password=password, added=added)
+    per_page = page_words(pages)
+    language = text_suffix(doc.language)
+    title_words = folded_words(doc.title)
+    low, high = VOCABULARY_LENGTHS
+    vocabulary = {w for page in (title_words, *per_page) for w in page if low <= len(w) <= high and not w.isdigit()}
+    terms = Terms(
+        language=doc.language,
+        title=" ".join(analyze_words(title_words, language)),
+        summary=" ".join(analyze_words(folded_words(doc.summary or ""), language)),
+        pages=tuple(" ".join(analyze_words(page, language)) for page in per_page),
+    )
+    # Too little text to tell works apart (scans, blank forms): no key, no near-duplicate check.
+    key = content_key_of(per_page) if sum(len(page) for page in per_page) >= MIN_KEY_WORDS else ""
+    return Prepared(
+        fetched=fetched,
+        doc=replace(doc, content_key=key),
+        pages=pages,
+        sample=sample_of(per_page) if key else "",
+        vocabulary=" ".join(sorted(vocabulary)),
+        terms=terms,
+    )
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What every worker is started with."""
+
+    themes: tuple[Theme, ...] | None  # None: the worker loads data/themes.toml
+    password: str | None
+    allow_private: bool
+    memory_mb: int
+    known_hashes: frozenset[str]  # files with these bytes are duplicates: not worth extracting
+
+
 def _limit_memory(extra_mb: int) -> None:
     """Cap this process's address space at its current size plus ``extra_mb``."""
     try:
@@ -111,135 +193,238 @@ def _limit_memory(extra_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def process(fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str) -> tuple[Document, tuple[str, ...]]:
-    """Extract and enrich one fetched file: the CPU-heavy part, run in a worker."""
-    extracted = extract(fetched, password=password)
-    doc = enrich(fetched, extracted, themes, added=added)
-    return doc, extracted.pages
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when the parent dies (even by kill -9), so it releases the library."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the worker ends when its task pipe closes
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
-def _worker(conn: multiprocessing.connection.Connection, themes: Sequence[Theme], memory_mb: int) -> None:
-    _limit_memory(memory_mb)
+def _quiet() -> None:
+    """Parsers log and warn about every oddity of a damaged file; the curator gets one line per file instead."""
+    logging.disable(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+
+
+def _warm_up() -> None:
+    """Import the extractors and load the language model (about a second, in each worker at once)."""
+    from indexer import enrich, extract  # noqa: F401
+
+    enrich.detect_language("warm up the language model with a few words of text")
+
+
+def _worker_main(
+    tasks: multiprocessing.connection.Connection,
+    results: multiprocessing.connection.Connection,
+    setup: _Setup,
+    parent: int,
+    inherited: Sequence[multiprocessing.connection.Connection],
+) -> None:
+    _die_with_parent(parent)
+    for conn in inherited:  # other workers' pipes: keep them from seeing this process as a reader/writer
+        conn.close()
+    os.nice(WORKER_NICENESS)
+    _quiet()
+    _warm_up()  # before the first task, so its time limit counts reading the file only
+    if setup.themes is None:
+        from kenniskamer.taxonomy import load_themes
+
+        setup = replace(setup, themes=load_themes())
+    _limit_memory(setup.memory_mb)
     while True:
         try:
-            task = conn.recv()
-        except EOFError:
+            task = tasks.recv()
+        except (EOFError, OSError):
             return
         if task is None:
             return
-        fetched, password, added = task
+        seq, location, added = task
+        results.send((seq, "start", None))
         try:
-            result: tuple[str, Any] = ("ok", process(fetched, themes, password=password, added=added))
-        except KennisError as err:
-            result = ("error", str(err))
+            outcome = _work(location, setup, added)
         except MemoryError:
-            result = ("error", f"Reading the file needed more than the {memory_mb} MB memory limit; it may be damaged or a decompression bomb.")
-        except Exception as err:  # a bug or a library failure on hostile input: report it, keep going
-            where = traceback.extract_tb(err.__traceback__)[-1]
-            result = ("error", f"Could not read the file ({type(err).__name__}: {err} at {where.name}); it may be damaged.")
+            outcome = ("error", f"Reading the file needed more than the {setup.memory_mb} MB memory limit; it may be damaged or a decompression bomb.")
         try:
-            conn.send(result)
+            results.send((seq, *outcome))
         except MemoryError:
-            conn.send(("error", "The extracted text is too large to transfer; the file may be damaged."))
+            results.send((seq, "error", "The extracted text is too large to transfer; the file may be damaged."))
+
+
+def _work(location: str, setup: _Setup, added: str) -> tuple[str, Any]:
+    """One task: ("ok", Prepared), ("duplicate", sha256) or ("error", message)."""
+    try:
+        fetched = fetch(location, allow_private=setup.allow_private)
+        if setup.known_hashes:
+            sha256 = hashlib.sha256(fetched.data).hexdigest()
+            if sha256 in setup.known_hashes:
+                return "duplicate", sha256
+        return "ok", prepare(fetched, setup.themes or (), password=setup.password, added=added)
+    except KennisError as err:
+        return "error", str(err)
+    except MemoryError:
+        raise
+    except Exception as err:  # a bug or a library failure on hostile input: report it, keep going
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        return "error", f"Could not read the file ({type(err).__name__}: {err} at {where.name}); it may be damaged."
 
 
 class _Worker:
-    """One extraction process and the task it is working on."""
+    """One extraction process, the tasks it holds (the first one running) and a thread reading its results."""
 
-    def __init__(self, context: Any, themes: Sequence[Theme], memory_mb: int):
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, themes, memory_mb), daemon=True)
+    def __init__(self, context: Any, setup: _Setup, events: queue.Queue[Any], others: Sequence[_Worker]):
+        tasks_reader, self.tasks = context.Pipe(duplex=False)
+        self.results, results_writer = context.Pipe(duplex=False)
+        inherited = [conn for other in others for conn in (other.tasks, other.results)]
+        self.process = context.Process(
+            target=_worker_main, args=(tasks_reader, results_writer, setup, os.getpid(), inherited), daemon=True
+        )
         self.process.start()
-        child.close()
-        self.task: tuple[str, Fetched] | None = None
-        self.started = 0.0
+        tasks_reader.close()
+        results_writer.close()
+        self.queue: deque[tuple[int, str]] = deque()  # (seq, location), in the order sent
+        self.started: float | None = None  # when the first queued task started
+        self.killed: tuple[int, str] | None = None  # (seq, reason) if the parent killed it
+        self.reader = threading.Thread(target=self._read, args=(events,), daemon=True)
+        self.reader.start()
 
-    def send(self, location: str, fetched: Fetched, password: str | None, added: str) -> None:
-        self.task = (location, fetched)
-        self.started = time.monotonic()
-        self.conn.send((fetched, password, added))
+    def _read(self, events: queue.Queue[Any]) -> None:
+        while True:
+            try:
+                message = self.results.recv()
+            except Exception:  # EOF, or a message cut off by the worker's death
+                events.put((self, None))
+                return
+            events.put((self, message))
 
-    def stop(self, *, kill: bool = False) -> None:
-        if kill:
+    def send(self, seq: int, location: str, added: str) -> None:
+        self.queue.append((seq, location))
+        self.tasks.send((seq, location, added))
+
+    def kill(self, reason: str) -> None:
+        if self.queue and self.killed is None:
+            self.killed = (self.queue[0][0], reason)
+        self.process.kill()
+
+    def stop(self) -> None:
+        if self.queue:
             self.process.kill()
         else:
-            try:
-                self.conn.send(None)
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):
+                self.tasks.send(None)
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
-        self.conn.close()
+        self.tasks.close()
+        self.reader.join(timeout=5)
+        self.results.close()
 
 
 def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
-    # fork starts a worker in milliseconds and shares the loaded theme rules.
+    # fork starts a worker in milliseconds and shares the loaded theme rules and models.
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _extract_all(
-    locations: Iterable[str], themes: Sequence[Theme], options: AddOptions
-) -> Iterator[tuple[str, Fetched | None, tuple[Document, tuple[str, ...]] | str]]:
-    """Yield (location, fetched, (doc, pages) or error message) as workers finish, in any order."""
-    context = _context()
-    pending = iter(locations)
-    workers = [_Worker(context, themes, options.memory_mb) for _ in range(max(1, options.jobs))]
-    exhausted = False
-    try:
+CRASHED = "Reading the file crashed its worker (it may be damaged or a decompression bomb); skipped."
+
+
+class _Pool:
+    """Worker processes with the files handed to them; started before the parent's own preparations."""
+
+    def __init__(self, locations: Sequence[str], setup: _Setup, options: AddOptions):
+        self.setup, self.options = setup, options
+        self.context = _context()
+        self.events: queue.Queue[Any] = queue.Queue()
+        self.pending = deque(enumerate(locations))
+        self.workers: list[_Worker] = []
+        for _ in range(min(max(1, options.jobs), len(locations))):
+            self.workers.append(_Worker(self.context, setup, self.events, self.workers))
+        self._top_up()
+
+    def _top_up(self) -> None:
+        for worker in self.workers:
+            while self.pending and len(worker.queue) < QUEUE_DEPTH and worker.killed is None:
+                seq, location = self.pending.popleft()
+                worker.send(seq, location, self.options.clock())
+
+    def results(self) -> Iterator[tuple[str, str, Any]]:
+        """Yield (location, status, payload) as workers finish, in any order.
+
+        status is "ok" (payload: Prepared), "duplicate" (payload: sha256) or "error" (payload: message).
+        """
         while True:
-            for worker in workers:
-                while worker.task is None and not exhausted:
-                    location = next(pending, None)
-                    if location is None:
-                        exhausted = True
-                        break
-                    try:
-                        fetched = fetch(location, allow_private=options.allow_private)
-                    except KennisError as err:
-                        yield location, None, str(err)
-                        continue
-                    worker.send(location, fetched, options.password, options.clock())
-            busy = [worker for worker in workers if worker.task is not None]
-            if not busy:
+            self._top_up()
+            if not any(worker.queue for worker in self.workers):
                 return
-            ready = multiprocessing.connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.5)
-            now = time.monotonic()
-            for index, worker in enumerate(workers):
-                if worker.task is None:
-                    continue
-                location, fetched = worker.task
-                outcome: tuple[Document, tuple[str, ...]] | str | None = None
-                if worker.conn in ready:
-                    try:
-                        status, payload = worker.conn.recv()
-                        outcome = payload
-                    except (EOFError, OSError):
-                        outcome = None
-                if outcome is None and (worker.process.sentinel in ready or not worker.process.is_alive()):
-                    outcome = "Reading the file crashed its worker (it may be damaged or a decompression bomb); skipped."
-                elif outcome is None and now - worker.started > options.timeout:
-                    outcome = f"Reading the file took longer than {options.timeout:.0f} s (it may be damaged or hostile); skipped."
-                if outcome is None:
-                    continue
-                dead = isinstance(outcome, str) and not (worker.conn in ready and worker.process.is_alive())
-                worker.task = None
-                if dead:
-                    worker.stop(kill=True)
-                    workers[index] = _Worker(context, themes, options.memory_mb)
-                yield location, fetched, outcome
-    finally:
-        for worker in workers:
-            worker.stop(kill=worker.task is not None)
+            try:
+                worker, message = self.events.get(timeout=self._wait())
+            except queue.Empty:
+                worker, message = None, None
+            if worker is not None and worker in self.workers:
+                if message is None:
+                    yield from self._replace(worker)
+                elif message[1] == "start":
+                    worker.started = time.monotonic()
+                else:
+                    seq, status, payload = message
+                    head, location = worker.queue.popleft()
+                    assert head == seq, (head, seq)
+                    worker.started = None
+                    yield location, status, payload
+            now, limit = time.monotonic(), self.options.timeout
+            for worker in self.workers:
+                if worker.started is not None and worker.killed is None and now - worker.started > limit:
+                    worker.kill(f"Reading the file took longer than {limit:.0f} s (it may be damaged or hostile); skipped.")
+
+    def _wait(self) -> float:
+        """Seconds until the earliest time limit of a running task (at most a quarter second)."""
+        deadlines = [w.started + self.options.timeout for w in self.workers if w.started is not None and w.killed is None]
+        return max(0.0, min([time.monotonic() + 0.25, *deadlines]) - time.monotonic())
+
+    def _replace(self, worker: _Worker) -> Iterator[tuple[str, str, Any]]:
+        """A worker ended: the task it was on failed, its other tasks go back; start another worker."""
+        worker.stop()
+        if worker.queue:
+            seq, location = worker.queue.popleft()
+            if worker.killed is None or worker.killed[0] == seq:
+                yield location, "error", worker.killed[1] if worker.killed else CRASHED
+            else:  # killed for a task that had just finished: this one was not at fault
+                self.pending.appendleft((seq, location))
+        self.pending.extendleft(reversed(worker.queue))
+        worker.queue.clear()
+        others = [w for w in self.workers if w is not worker]
+        self.workers[self.workers.index(worker)] = _Worker(self.context, self.setup, self.events, others)
+
+    def close(self) -> None:
+        """Stop every worker (killing those still busy)."""
+        for worker in self.workers:
+            worker.stop()
+
+
+def _largest_first(locations: Sequence[str]) -> list[str]:
+    """URLs, then files from the largest down: the long ones start early, so none is left running alone."""
+
+    def size(location: str) -> float:
+        if is_url(location):
+            return float("inf")
+        try:
+            return float(os.stat(location).st_size)
+        except OSError:
+            return 0.0
+
+    return sorted(locations, key=size, reverse=True)
 
 
 # -- the parent side -------------------------------------------------------------------
 
 
 class _IndexSession:
-    """Keeps an index writer open across a batch and commits it every few documents."""
+    """Keeps an index writer open across a batch and commits it every few seconds."""
 
     def __init__(self, library: Library):
         self.library = library
@@ -247,17 +432,22 @@ class _IndexSession:
         self._updater: IndexUpdater | None = None
         self._since = time.monotonic()
 
-    def add(self, doc: Document, pages: Sequence[str]) -> None:
+    def add(self, doc: Document, pages: Sequence[str], terms: Terms | None) -> None:
+        """Index a new document: the batch began in step with the catalog, so it has no records yet."""
         if self._updater is None:
             self._stack = ExitStack()
             self._updater = self._stack.enter_context(updating(self.library))
             self._since = time.monotonic()
-        self._updater.add(doc, pages)
-        if self._updater.pending >= COMMIT_EVERY or time.monotonic() - self._since > COMMIT_SECONDS:
-            self.commit()
+        self._updater.add(doc, pages, terms=terms, replace=False)
 
-    def commit(self) -> None:
-        if self._stack is not None:
+    def commit_if_due(self) -> None:
+        if self._updater is not None and time.monotonic() - self._since > COMMIT_SECONDS:
+            self.commit(merge=False)
+
+    def commit(self, *, merge: bool = True) -> None:
+        """Commit (a new segment; ``merge`` lets Whoosh merge small segments, done once per batch)."""
+        if self._stack is not None and self._updater is not None:
+            self._updater.merge = merge
             stack, self._stack, self._updater = self._stack, None, None
             stack.close()
 
@@ -267,90 +457,162 @@ class _IndexSession:
             stack.__exit__(type(err), err, err.__traceback__)
 
 
-def _store(library: Library, doc: Document, pages: tuple[str, ...], data: bytes, options: AddOptions) -> Document:
-    """Original (atomic) -> catalog row with the curator's values (one transaction)."""
-    library.store_original(data, doc.sha256, extension_for(doc.mime))
-    library.insert(doc, pages, sample=text_sample(pages), edits=options.overrides)
-    return library.get(doc.doc_id)
+def _terms_for(stored: Document, extracted: Document, terms: Terms) -> Terms | None:
+    """The worker's index terms, without the parts a curator's value replaced."""
+    if text_suffix(stored.language) != text_suffix(extracted.language):
+        return None
+    return replace(
+        terms,
+        title=terms.title if stored.title == extracted.title else None,
+        summary=terms.summary if stored.summary == extracted.summary else None,
+    )
 
 
 def run(
-    library: Library,
+    library: Library | None,
     locations: Iterable[str],
     options: AddOptions,
     *,
     themes: Sequence[Theme] | None = None,
     on_item: Callable[[ItemResult], None] | None = None,
 ) -> Report:
-    """Add every file, folder (recursively) and URL; a bad one becomes a failed item and the run goes on."""
-    locations = expand_locations(locations, pattern=options.pattern)
-    with library.writing():
-        if not options.dry_run:
-            sync_index(library)
-        return _run(library, locations, options, themes=load_themes() if themes is None else themes, on_item=on_item)
+    """Add every file, folder (recursively) and URL; a bad one becomes a failed item and the run goes on.
+
+    ``library`` may be None for a dry run without a library (no duplicate check against it).
+    """
+    targets = _largest_first(list(expand_locations(locations, pattern=options.pattern)))
+    if library is None and not options.dry_run:
+        raise ValueError("a library is needed unless dry_run is set")
+    with library.writing() if library is not None else ExitStack():
+        return _run(library, targets, options, themes=themes, on_item=on_item)
 
 
 def _run(
-    library: Library,
-    locations: Iterable[str],
+    library: Library | None,
+    locations: Sequence[str],
     options: AddOptions,
     *,
-    themes: Sequence[Theme],
+    themes: Sequence[Theme] | None,
     on_item: Callable[[ItemResult], None] | None,
 ) -> Report:
     started = time.monotonic()
     report = Report()
-    known = library.samples()
-    index = _IndexSession(library)
+    hashes = library.hashes() if library else {}
+    setup = _Setup(
+        themes=None if themes is None else tuple(themes),
+        password=options.password,
+        allow_private=options.allow_private,
+        memory_mb=options.memory_mb,
+        known_hashes=frozenset(hashes),
+    )
+    writing = library is not None and not options.dry_run
+    pool = _Pool(locations, setup, options)  # the workers start on the first files right away
+    index = _IndexSession(library) if writing and library is not None else None
 
-    def finish(item: ItemResult) -> None:
+    def finish(item: ItemResult, *, logged: bool = False) -> None:
         report.items.append(item)
-        if not options.dry_run:
+        if writing and not logged:
+            assert library is not None
             library.log(item.location, item.outcome, item.doc.doc_id if item.doc else item.existing_id, item.message)
         if on_item:
             on_item(item)
 
     try:
-        for location, fetched, outcome in _extract_all(locations, themes, options):
-            if isinstance(outcome, str):
-                finish(ItemResult(location, "failed", outcome))
-                continue
-            assert fetched is not None
-            doc, pages = outcome
-            existing = library.find_sha(doc.sha256)
-            if existing:
+        if writing and library is not None:
+            sync_index(library)  # repair what an interrupted earlier run left, before adding to it
+        known = KnownDocuments.of(library.samples() if library else ())
+        for location, status, payload in pool.results():
+            if status == "error":
+                finish(ItemResult(location, "failed", payload))
+            elif status == "duplicate":
+                existing = hashes.get(payload) or payload[:12]
                 finish(ItemResult(location, "duplicate", f"already in the library as {existing}", existing_id=existing))
-                continue
-            key, sample = content_key(pages), text_sample(pages)
-            doc = replace(doc, content_key=key)
-            near = None if options.allow_duplicate else find_near_duplicate(doc.title, key, sample, known)
-            if near:
-                message = (
-                    f"looks like {near.doc_id} ({near.title[:60]}; {near.similarity:.0%} the same text); "
-                    "add it with --allow-duplicate if it is another work"
-                )
-                finish(ItemResult(location, "near-duplicate", message, doc=doc, existing_id=near.doc_id, similarity=near.similarity))
-                continue
-            if options.dry_run:
-                finish(ItemResult(location, "would-add", doc=doc))
-                known.append((doc.doc_id, doc.title, key, sample))
-                continue
-            try:
-                stored = _store(library, doc, pages, fetched.data, options)
-            except StorageError as err:
-                finish(ItemResult(location, "failed", str(err)))
-                raise
-            known.append((doc.doc_id, doc.title, key, sample))
-            index.add(stored, pages)
-            finish(ItemResult(location, "added", doc=stored))
-        index.commit()
+            else:
+                _add_one(library, location, payload, options, known, hashes, index, finish)
+            if index is not None:
+                index.commit_if_due()
+        if index is not None:
+            index.commit()
     except BaseException as err:
         # What reached the catalog is added; keep its index records if the index can take them.
-        try:
-            index.commit()
-        except Exception:
-            index.cancel(err)
+        if index is not None:
+            try:
+                index.commit()
+            except Exception:
+                index.cancel(err)
         raise
     finally:
+        pool.close()
         report.seconds = time.monotonic() - started
     return report
+
+
+def _add_one(
+    library: Library | None,
+    location: str,
+    prepared: Prepared,
+    options: AddOptions,
+    known: KnownDocuments,
+    hashes: dict[str, str],
+    index: _IndexSession | None,
+    finish: Callable[..., None],
+) -> None:
+    """Dedupe one prepared file, then store it: original, catalog row, index."""
+    doc = prepared.doc
+    existing = hashes.get(doc.sha256) or (library.find_sha(doc.sha256) if library else None)
+    if existing:
+        finish(ItemResult(location, "duplicate", f"already in the library as {existing}", existing_id=existing))
+        return
+    near = None if options.allow_duplicate else known.find(doc.title, doc.content_key, prepared.sample)
+    if near:
+        message = (
+            f"looks like {near.doc_id} ({near.title[:60]}; {near.similarity:.0%} the same text); "
+            "add it with --allow-duplicate if it is another work"
+        )
+        finish(ItemResult(location, "near-duplicate", message, doc=doc, existing_id=near.doc_id, similarity=near.similarity))
+        return
+    message = NEEDS_OCR_MESSAGE if FLAG_NEEDS_OCR in doc.flags else ""
+    if options.dry_run or library is None:
+        hashes[doc.sha256] = doc.doc_id
+        known.add(doc.doc_id, doc.title, doc.content_key, prepared.sample)
+        finish(ItemResult(location, "would-add", message, doc=_with_overrides(doc, options.overrides)))
+        return
+    assert index is not None
+    try:
+        library.store_original(prepared.fetched.data, doc.sha256, extension_for(doc.mime))
+        library.insert(
+            doc,
+            prepared.pages,
+            sample=prepared.sample,
+            edits=options.overrides,
+            words=prepared.vocabulary.split(),
+            log=(location, message),
+        )
+    except StorageError as err:
+        finish(ItemResult(location, "failed", str(err)))
+        raise
+    hashes[doc.sha256] = doc.doc_id
+    known.add(doc.doc_id, doc.title, doc.content_key, prepared.sample)
+    stored = library.get(doc.doc_id)
+    index.add(stored, prepared.pages, _terms_for(stored, doc, prepared.terms))
+    finish(ItemResult(location, "added", message, doc=stored), logged=True)
+
+
+def _with_overrides(doc: Document, overrides: dict[str, Any]) -> Document:
+    """What the catalog would give for ``doc`` with the curator's values (for --dry-run)."""
+    if not overrides:
+        return doc
+    values: dict[str, Any] = {}
+    provenance = dict(doc.provenance)
+    for name, value in overrides.items():
+        provenance[name] = "curator"
+        if name == "themes":
+            extracted = {match.theme_id: match for match in doc.themes}
+            values["themes"] = tuple(extracted.get(theme_id, ThemeMatch(theme_id, 0.0, {})) for theme_id in value)
+        elif name == "authors":
+            values["authors"] = tuple(value)
+        else:
+            values[name] = value
+    if "date" in overrides and "year" not in overrides:
+        values["year"] = year_of(overrides["date"])
+    return replace(doc, provenance=provenance, **values)

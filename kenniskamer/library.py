@@ -13,7 +13,7 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -224,9 +224,20 @@ class Library:
     # -- catalog: writes -------------------------------------------------------------
 
     def insert(
-        self, doc: Document, pages: tuple[str, ...], *, sample: str = "", edits: Mapping[str, Any] | None = None
+        self,
+        doc: Document,
+        pages: tuple[str, ...],
+        *,
+        sample: str = "",
+        edits: Mapping[str, Any] | None = None,
+        words: Iterable[str] | None = None,
+        log: tuple[str, str] | None = None,
     ) -> None:
-        """Insert a document, its pages and the curator's values in one transaction."""
+        """Insert a document, its pages and the curator's values in one transaction.
+
+        ``words`` is the document's vocabulary if already worked out (``text.vocabulary``
+        of its title and pages); ``log`` an ingest log line (source, message) to write with it.
+        """
         row = _row_from_document(doc)
         row["sample"] = sample
         columns = ", ".join(row)
@@ -241,13 +252,18 @@ class Library:
             )
             conn.executemany(
                 "INSERT INTO words (word, df) VALUES (?, 1) ON CONFLICT(word) DO UPDATE SET df = df + 1",
-                ((word,) for word in vocabulary((doc.title, *pages))),
+                ((word,) for word in (vocabulary((doc.title, *pages)) if words is None else words)),
             )
             now = utc_now()
             conn.executemany(
                 "INSERT INTO edits (doc_id, field, value, edited) VALUES (?, ?, ?, ?)",
                 ((doc.doc_id, key, json.dumps(value, ensure_ascii=False), now) for key, value in (edits or {}).items()),
             )
+            if log is not None:
+                conn.execute(
+                    "INSERT INTO ingest_log (at, source, outcome, doc_id, message) VALUES (?, ?, 'added', ?, ?)",
+                    (now, log[0], doc.doc_id, log[1]),
+                )
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as err:
             conn.execute("ROLLBACK")
@@ -379,6 +395,10 @@ class Library:
         """The id of the document with these exact bytes, if any."""
         row = self.connect().execute("SELECT doc_id FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
         return None if row is None else str(row["doc_id"])
+
+    def hashes(self) -> dict[str, str]:
+        """sha256 -> doc_id of every document, for duplicate checks."""
+        return {row[0]: row[1] for row in self.connect().execute("SELECT sha256, doc_id FROM documents")}
 
     def samples(self) -> list[tuple[str, str, str, str]]:
         """(doc_id, title, content_key, sample) of every document, for near-duplicate checks."""
