@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tomllib
@@ -148,13 +149,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(library: Path, threads: int, cache: bool) -> tuple[subprocess.Popen[bytes], str]:
-    """`kenniskamer serve` on a free port; returns the process and its address once it answers."""
+def start_server(library: Path, threads: int, cache: bool, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`kenniskamer serve` on a free port, its output to ``log``; the process and its address once it answers.
+
+    The output goes to a file, not a pipe: waitress warns about its task queue on every
+    busy request, and a pipe nobody reads fills up and stops the server.
+    """
     port = _free_port()
     env = dict(os.environ, KENNISKAMER_PAGE_CACHE="512" if cache else "0")
     command = [sys.executable, str(REPO / "cli.py"), "serve", "--port", str(port), "--threads", str(threads),
                "--library", str(library)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -162,7 +168,7 @@ def start_server(library: Path, threads: int, cache: bool) -> tuple[subprocess.P
                 return process, url
         except OSError:
             if process.poll() is not None:
-                raise SystemExit(f"the server stopped: {process.stderr.read().decode() if process.stderr else ''}")
+                raise SystemExit(f"the server stopped: {log.read_text(errors='replace')}")
             time.sleep(0.1)
     process.terminate()
     raise SystemExit("the server did not answer within 30 s")
@@ -188,7 +194,9 @@ def main() -> None:
             corpus = REPO.parent / "shared" / "corpus" / "topical"
             subprocess.run([sys.executable, str(REPO / "cli.py"), "add", str(corpus), "--library", str(args.library)],
                            check=True)
-        process, url = start_server(args.library, args.threads, not args.no_cache)
+        log = Path(tempfile.gettempdir()) / f"kenniskamer-load-{os.getpid()}.log"
+        process, url = start_server(args.library, args.threads, not args.no_cache, log)
+        print(f"server log: {log}", file=sys.stderr)
     try:
         figures = run_load(url, args.clients, args.seconds)
     finally:
