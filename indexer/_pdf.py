@@ -176,6 +176,9 @@ class _Line:
     text: str  # raw, uncleaned
     size: float  # font size in points as printed
     y: float  # baseline height, PDF units (larger is higher)
+    # The text with superscripts (affiliation letters and numbers) replaced by "*", for
+    # short lines near the title that may name the authors; None if it has none.
+    plain: str | None = None
 
 
 @dataclass
@@ -266,6 +269,7 @@ def _check_unicode_map(textpage: pdfium.PdfTextPage, pages: _Pages) -> None:
 def _pdfium_lines(textpage: pdfium.PdfTextPage, raw: str) -> list[_Line]:
     """The lines of a page in pdfium's order, each with its median font size."""
     lines: list[_Line] = []
+    spans: list[tuple[int, int]] = []  # where each line starts and ends in raw
     matrix = pdfium_c.FS_MATRIX()
     x, y = ctypes.c_double(), ctypes.c_double()
     start = 0
@@ -291,7 +295,55 @@ def _pdfium_lines(textpage: pdfium.PdfTextPage, raw: str) -> list[_Line]:
                 heights.append(y.value)
         if sizes:
             lines.append(_Line(part, statistics.median(sizes), statistics.median(heights) if heights else 0.0))
+            spans.append((first, end))
+    for index in _author_candidates(lines):
+        plain = _without_superscripts(textpage, lines[index].text, spans[index][0])
+        if plain is not None:
+            lines[index] = replace(lines[index], plain=plain)
     return lines
+
+
+def _author_candidates(lines: Sequence[_Line]) -> list[int]:
+    """Short lines of capitalised words close to the largest type: where authors are printed."""
+    sizes = sorted({round(line.size, 1) for line in lines})[-3:]
+    near: set[int] = set()
+    for index, line in enumerate(lines):
+        if round(line.size, 1) in sizes:
+            near.update(range(max(0, index - 3), min(len(lines), index + 11)))
+    return sorted(index for index in near if _could_be_names(lines[index].text))
+
+
+def _without_superscripts(textpage: pdfium.PdfTextPage, text: str, first: int) -> str | None:
+    """The line with raised, smaller characters at word ends replaced by "*"; None if none.
+
+    PNAS and others glue affiliation letters to names ("Hardera", "Hangartnerb,c,d"); only
+    the characters' boxes tell them apart. Checking word ends only keeps this cheap.
+    """
+    raw = textpage.raw
+    rect = pdfium_c.FS_RECTF()
+
+    def box(text_index: int) -> tuple[float, float] | None:
+        char = pdfium_c.FPDFText_GetCharIndexFromTextIndex(raw, first + text_index)
+        if char < 0 or not pdfium_c.FPDFText_GetLooseCharBox(raw, char, ctypes.byref(rect)):
+            return None
+        return rect.bottom, rect.top - rect.bottom
+
+    letters = [i for i, ch in enumerate(text) if ch.isalpha()]
+    samples = [found for found in map(box, letters[:: max(1, len(letters) // 5)][:6]) if found]
+    if not samples:
+        return None
+    bottom, height = statistics.median(b for b, _ in samples), statistics.median(h for _, h in samples)
+    raised: set[int] = set()
+    for word in re.finditer(r"\S+", text):
+        for index in range(word.end() - 1, word.start(), -1):
+            found = box(index)
+            if found is not None and found[1] < 0.85 * height and found[0] > bottom + 0.2 * height:
+                raised.add(index)
+            elif found is None or text[index].isalnum() or index in raised or index + 1 in raised:
+                break  # ("Hangartnerb,c,d," ends in a comma of normal size, after the letters)
+    if not raised:
+        return None
+    return re.sub(r"\x00+", "*", "".join("\x00" if i in raised else ch for i, ch in enumerate(text)))
 
 
 def _read_pdfminer(doc: PDFDocument) -> _Pages:
@@ -555,7 +607,8 @@ def _date_from_match(match: re.Match[str]) -> str | None:
 
 
 _PUBLISHED = re.compile(
-    r"(?i)\b(?:first\s+)?(?:published(?:\s+online)?|publication\s+date|date\s+(?:of|de)\s+publication|publicatiedatum|"
+    r"(?i)\b(?:first\s+)?(?:published(?:\s+online)?|publication\s+date|advance\s+access\s+publication|"
+    r"date\s+(?:of|de)\s+publication|publicatiedatum|"
     r"online\s+(?:publiziert|veröffentlicht)|veröffentlicht|gepubliceerd|publié(?:\s+en\s+ligne)?)"
     r"\b(?:\s+(?:on|in|am|op|le))?\s*[:.]?\s*(?P<rest>.{0,40})"
 )
@@ -569,20 +622,52 @@ _DOWNLOAD_NOTE = re.compile(r"(?i)download|accessed|generiert|retrieved|this art
 
 
 def find_printed_date(text: str) -> str | None:
-    """The publication date printed on a first page ("Published: 12 May 2020", "© 2020"), ISO."""
+    """The publication date printed on a first page ("Published: 12 May 2020", "© 2020"), ISO.
+
+    An article published online first carries the year of its journal issue in the
+    journal line or the suggested citation; that year wins, as citations use it.
+    """
     lines = [line for line in text.splitlines() if not _DOWNLOAD_NOTE.search(line)]
     kept = "\n".join(lines)
-    for match in _PUBLISHED.finditer(kept):
-        found = _find_date(match.group("rest")) or _year_at_start(match.group("rest"))
-        if found:
-            return found
-    for pattern in (*_CITATION_YEAR, _COPYRIGHT_YEAR):
+    published = next(
+        (
+            found
+            for match in _PUBLISHED.finditer(kept)
+            if (found := _find_date(match.group("rest")) or _year_at_start(match.group("rest")))
+            and not _in_future(found)
+        ),
+        None,
+    )
+    cited = _cited_year(kept, lines)
+    if published and cited and 0 < int(cited[:4]) - int(published[:4]) <= 2:
+        return cited
+    if published or cited:
+        return published or cited
+    for pattern in (*_CITATION_YEAR[1:], _COPYRIGHT_YEAR):
         match = pattern.search(kept)
-        if match:
+        if match and not _in_future(match.group(1)):
             return _iso(int(match.group(1)))
     for line in lines:
         if _is_date_line(line):
-            return _find_date(line)
+            found = _find_date(line)
+            if found and not _in_future(found):
+                return found
+    return None
+
+
+def _in_future(iso: str) -> bool:
+    """Whether an ISO date (of any precision) lies after today: never a publication date."""
+    return iso > date.today().isoformat()[: len(iso)]
+
+
+def _cited_year(text: str, lines: Sequence[str]) -> str | None:
+    """The year of a suggested citation or of the journal line ("Acta Politica (2023) 58:461")."""
+    match = _CITATION_YEAR[0].search(text)
+    if match and not _in_future(match.group(1)):
+        return match.group(1)
+    for venue in _venue_lines(lines):
+        if venue.year and not _in_future(venue.year):
+            return venue.year
     return None
 
 
@@ -745,8 +830,9 @@ def _blocks(lines: Sequence[_Line], size: float) -> list[list[int]]:
     return blocks
 
 
-def _subtitle(lines: Sequence[_Line], after: int, size: float, body: float) -> str:
-    """Lines right below a title in a smaller but not body size, unless they are names."""
+def _subtitle(lines: Sequence[_Line], after: int, size: float, body: float) -> tuple[str, int]:
+    """Lines right below a title in a smaller but not body size, unless they are names;
+    and the index of the last title or subtitle line."""
     picked: list[int] = []
     for index in range(after + 1, min(after + 5, len(lines))):
         line, previous = lines[index], lines[picked[-1] if picked else after]
@@ -763,7 +849,7 @@ def _subtitle(lines: Sequence[_Line], after: int, size: float, body: float) -> s
         if not fits:
             break
         picked.append(index)
-    return _join_title_lines(lines[i].text for i in picked)
+    return _join_title_lines(lines[i].text for i in picked), (picked[-1] if picked else after)
 
 
 def _combine(title: str, subtitle: str) -> str:
@@ -772,7 +858,18 @@ def _combine(title: str, subtitle: str) -> str:
     return f"{title} {subtitle}" if title[-1:] in ":?!.;" else f"{title}: {subtitle}"
 
 
-def _title_from_lines(lines: Sequence[_Line], headers: set[str]) -> str | None:
+@dataclass(frozen=True)
+class _TitleSpot:
+    """A title found in the layout, and where: the page and its first and last line
+    (the subtitle included); page is None for a title taken from a running header."""
+
+    text: str
+    page: int | None = None
+    first: int = 0
+    last: int = 0
+
+
+def _title_from_lines(lines: Sequence[_Line], headers: set[str]) -> _TitleSpot | None:
     """The largest-font block of lines that reads like a title, with its subtitle."""
     body = _body_size(lines)
     sizes = sorted({round(line.size, 1) for line in lines if line.size >= body + 0.5 and not _is_furniture(line.text)})
@@ -785,7 +882,8 @@ def _title_from_lines(lines: Sequence[_Line], headers: set[str]) -> str | None:
             title = _join_title_lines(lines[i].text for i in block)
             if _letters(title) < 4 or _is_page_header(title, block, len(lines), headers):
                 continue
-            return _combine(title, _subtitle(lines, block[-1], lines[block[0]].size, body))
+            subtitle, last = _subtitle(lines, block[-1], lines[block[0]].size, body)
+            return _TitleSpot(_combine(title, subtitle), None, block[0], last)
     return None
 
 
@@ -807,13 +905,14 @@ def _header_title(lines: Sequence[_Line], headers: set[str]) -> str | None:
     return _join_title_lines([re.sub(r"\s+\d{1,4}$", "", best)]) or None
 
 
-def _layout_title(layouts: Sequence[Sequence[_Line]], headers: set[str]) -> str | None:
+def _layout_title(layouts: Sequence[Sequence[_Line]], headers: set[str]) -> _TitleSpot | None:
     """The title printed largest on page 1 (page 2 if page 1 is a cover without one)."""
-    for lines in layouts[:_LAYOUT_PAGES]:
-        title = _title_from_lines(lines, headers)
-        if title:
-            return title
-    return _header_title(layouts[0], headers) if layouts else None
+    for page, lines in enumerate(layouts[:_LAYOUT_PAGES]):
+        spot = _title_from_lines(lines, headers)
+        if spot:
+            return replace(spot, page=page)
+    title = _header_title(layouts[0], headers) if layouts else None
+    return _TitleSpot(title) if title else None
 
 
 def _usable_title(title: str, first_pages: str) -> bool:
@@ -843,18 +942,545 @@ def _metadata_title(meta: _Meta, first_pages: str) -> str | None:
     return best
 
 
-def _choose_title(meta: _Meta, pages: _Pages, texts: Sequence[str]) -> tuple[str | None, str | None]:
-    """The title and where it came from ("metadata" or "layout")."""
+def _choose_title(
+    meta: _Meta, pages: _Pages, texts: Sequence[str]
+) -> tuple[str | None, str | None, _TitleSpot | None]:
+    """The title, where it came from ("metadata" or "layout"), and where the layout has one."""
     first_pages = "\n".join(texts[:2])
     from_meta = _metadata_title(meta, first_pages)
-    from_layout = _layout_title(pages.layouts, _running_headers(texts))
+    spot = _layout_title(pages.layouts, _running_headers(texts))
+    from_layout = spot.text if spot else None
     if from_meta and from_layout:
         # The layout often adds the subtitle the metadata left out.
         if len(from_layout) > len(from_meta) and _squash(from_layout).startswith(_squash(from_meta)):
-            return from_layout, "layout"
+            return from_layout, "layout", spot
     if from_meta:
+        return from_meta, "metadata", spot
+    return (from_layout, "layout", spot) if from_layout else (None, None, spot)
+
+
+# --------------------------------------------------------------------------- authors and journal printed on page 1
+
+# A name word: capitalised letters ("Czymara", "López-Ortega", "O’Brien"); initials ("S.",
+# "A.C.G.", "J.-P.", "C"); and lower-case particles inside a name ("van der Velden").
+_NAME_WORD = re.compile(r"[^\W\d_][^\W\d_]*(?:['’-][^\W\d_]+)*")
+_INITIALS = re.compile(r"(?:[A-Z]\.-?){1,4}|[A-Z]{1,2}")
+_PARTICLES = {
+    "van", "der", "den", "de", "del", "della", "des", "di", "da", "dos", "du", "la", "le",
+    "ten", "ter", "te", "'t", "von", "vom", "zu", "zur", "af", "av", "bin", "al", "el",
+}  # fmt: skip
+_NAME_JOINERS = {"and", "und", "en", "et", "&"}
+# Footnote marks and affiliation numbers after a name: "Czymara1,2*", "Bansak,1,2*", "Kraft†".
+_NAME_MARKS = re.compile(r"[\d*∗⁎†‡§¶#]+")
+_NAME_SEPARATORS = re.compile(r"\s*(?:[,;|·•&]|(?<!\S)(?:and|und|en|et)(?!\S))\s*", re.IGNORECASE)
+_NAME_NOISE = re.compile(
+    r"\S+@\S+|https?://\S+|(?i:\borcid\b(?:\s*id)?:?)|\b\d{4}-\d{4}-\d{4}-\d{3}[\dX]\b|\(\s*[A-Za-z]?\s*\)"
+    r"|[\ue000-\uf8ff\r\n\t()\[\]]"
+)
+# Words that are never part of a person's name, though printed with a capital.
+_NOT_NAME_WORDS = set(  # noqa: SIM905 - a word list reads better as text
+    """
+    abstract access accepted appendix article articles association author authors brief center centre chapter
+    citation college commons contents copyright correspondence creative data department discussion draft edited
+    edition editor editors faculteit faculty figure foundation group gmbh inc institut institute instituut
+    introduction issue journal keywords lab laboratory letter letters licence license ltd manuscript material
+    media ministry news note notes open original paper partij politics political press print program programma
+    programme project published received report research review reviewed reviews school science sciences section
+    series social society special specialty studies study summary supplementary table universidad universiteit
+    university universität université verkiezingsprogramma version volume working
+    the of for in on to with from our your we het een voor onze naar met die das les des
+    germany deutschland netherlands nederland belgium france israel switzerland kingdom states america europe
+    european national public opinion policy evidence attitudes immigration immigrants migrants refugees asylum
+    integration election elections voting voters democracy democratic populism populist polarization
+    polarisation parties parliament government crisis analysis effects effect experiment survey theory approach
+    perspective comparison comparative impact trust identity culture cultural economic threat framing discourse
+    coverage methods results conclusion conference proceedings workshop thesis dissertation
+    beleid onderzoek rapport verkiezingen migratie integratie samenleving forschung bericht studie gesellschaft
+    politik
+    """.split()
+)
+_AFFILIATION_WORD = re.compile(
+    r"\b(?:Univ\w*|Institut\w*|College|School|Department|Dept\.|Centre|Center|Faculty|Faculteit|Hochschule"
+    r"|Laborator\w*|Academy|Akademie|GESIS|Ministry|Foundation)\b"
+)
+_AFFILIATION_LINE = re.compile(r"@|(?i:correspond|e-?mail\b|present address)")
+_BYLINE_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_MARK_LINE = re.compile(r"[\W\d_]*[a-z]?[\W\d_]*")  # "*", "1", "a", "†", "1,2": marks on a line of their own
+
+
+# A word of two letters or more that starts in lower case and is no particle: not a byline.
+_LOWER_WORD = re.compile(
+    r"(?<![\w'’-])(?!(?:" + "|".join(sorted(map(re.escape, _PARTICLES | _NAME_JOINERS))) + r")(?![\w'’-]))"
+    r"[a-zß-öø-ÿ][\w'’-]"
+)
+
+
+def _could_be_names(text: str) -> bool:
+    """A cheap first look: a short line without lower-case words other than particles."""
+    return len(text) <= 200 and not _LOWER_WORD.search(text) and any(ch.isupper() for ch in text)
+
+
+def _decapitalise(piece: str) -> str:
+    """ "LISA JANSSEN" -> "Lisa Janssen", "VAN DER MEER" -> "van der Meer"; mixed case stays."""
+    if any(ch.islower() for ch in piece):
+        return piece
+    words = []
+    for index, word in enumerate(piece.split()):
+        if _INITIALS.fullmatch(word) and (len(word) == 1 or "." in word):
+            words.append(word)
+        elif index and word.lower() in _PARTICLES:
+            words.append(word.lower())
+        else:
+            words.append(re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word))
+    return " ".join(words)
+
+
+def _as_name(piece: str) -> str | None:
+    """The piece if it reads as one person's name: 2-5 capitalised words and initials,
+    particles inside; None for anything else."""
+    words = _decapitalise(piece).split()
+    if not 2 <= len(words) <= 7 or words[0].lower() in _PARTICLES:
+        return None
+    core = 0
+    for index, word in enumerate(words):
+        last = index == len(words) - 1
+        if word in _PARTICLES and not last:
+            continue
+        if _INITIALS.fullmatch(word) and not last:
+            core += 1
+            continue
+        if (
+            not word[0].isupper()
+            or not _NAME_WORD.fullmatch(word)
+            or not any(ch.islower() for ch in word)
+            or word.lower() in _NOT_NAME_WORDS
+        ):
+            return None
+        core += 1
+    return " ".join(words) if 2 <= core <= 5 else None
+
+
+def _name_pieces(text: str, *, allow_tail: bool = False) -> list[str] | None:
+    """The names in an author line, or None unless every part of it is a name.
+
+    With allow_tail, an unfinished name at the end ("..., Alexandra" or "Denise J.", its
+    rest on the next line) is allowed and left out.
+    """
+    text = _NAME_NOISE.sub(" ", clean_text(text))
+    if _BYLINE_YEAR.search(text):
+        return None  # "November 29, 2023": marks are small numbers, never years
+    text = _NAME_MARKS.sub(",", re.sub(r"(?i)^\s*(?:by|door)\s+", "", text))
+    names: list[str] = []
+    pieces = [piece.strip(" .-–") for piece in _NAME_SEPARATORS.split(f" {text} ")]
+    pieces = [re.sub(r"(?<=[^\W\d_]{2})\.$", "", piece) for piece in pieces if piece]
+    for index, piece in enumerate(pieces):
+        name = _as_name(piece)
+        if name is None:
+            unfinished = len(piece.split()) == 1 or _INITIALS.fullmatch(piece.split()[-1])
+            if allow_tail and index == len(pieces) - 1 and unfinished and _as_name(f"{piece} Xx") is not None:
+                break
+            return None
+        names.append(name)
+    return _unique(names) if names else None
+
+
+def parse_name_line(text: str) -> list[str]:
+    """The authors in a printed byline ("LISA JANSSEN1 & EMMA TURKENBURG2"); [] if it is no byline."""
+    name_part, _ = _split_affiliation(text)
+    return (_name_pieces(name_part) or []) if name_part else []
+
+
+def _split_affiliation(text: str) -> tuple[str | None, bool]:
+    """The names in a line that may end in an affiliation, and whether it has one.
+
+    "Christian S. Czymara, Goethe University Frankfurt", "JENS HAINMUELLER Massachusetts
+    Institute of Technology", "Jens Hainmueller Stanford University"; None if the line is
+    only an affiliation or cannot be split safely.
+    """
+    match = _AFFILIATION_WORD.search(text)
+    if not match:
+        return text, False
+    before = text[: match.start()]
+    cut = max(before.rfind(","), before.rfind(";"))
+    if cut > 0 and _name_pieces(before[:cut]):
+        return before[:cut], True
+    words = before.split()
+    caps = 0
+    while caps < len(words) and words[caps].isupper():
+        caps += 1
+    if caps >= 2 and (caps < len(words) or not match.group(0).isupper()):
+        return " ".join(words[:caps]), True
+    if match.group(0) in ("University", "College") and not text[match.end() :].strip() and len(words) >= 3:
+        return " ".join(words[:-1]), True  # "Daniel J. Hopkins Georgetown University"
+    return None, True
+
+
+def _join_name_lines(texts: Sequence[str]) -> str:
+    """Byline lines as one: a name broken over two lines is joined, whole names are kept apart."""
+    joined = ""
+    for text in texts:
+        text = text.strip()
+        if not joined:
+            joined = text
+            continue
+        pieces = _NAME_SEPARATORS.split(f" {_NAME_MARKS.sub(',', joined)} ")
+        tail = pieces[-1].strip(" .") if pieces else ""
+        continues = (
+            not tail
+            or _NAME_SEPARATORS.match(f" {text}")
+            or len(tail.split()) == 1
+            or _INITIALS.fullmatch(tail.split()[-1])
+        )
+        joined = f"{joined} {text}" if continues else f"{joined}, {text}"
+    return joined
+
+
+@dataclass
+class _Byline:
+    """Byline lines being collected below a title."""
+
+    texts: list[str] = field(default_factory=list)
+    size: float = 0.0
+    marked: bool = False  # footnote marks or superscripts: names, not a subtitle
+    affiliated: bool = False
+
+    def take(self, line: _Line, text: str, affiliated: bool) -> None:
+        self.texts.append(text)
+        self.size = self.size or line.size
+        self.marked = self.marked or line.plain is not None or bool(_NAME_MARKS.search(text))
+        self.affiliated = self.affiliated or affiliated
+
+
+def _byline_names(texts: Sequence[str]) -> list[str] | None:
+    """The names in byline lines; a last line that only seemed to go on is left out."""
+    for end in range(len(texts), 0, -1):
+        names = _name_pieces(_join_name_lines(texts[:end]))
+        if names:
+            return names
+    return None
+
+
+def _names_below(lines: Sequence[_Line], last: int) -> tuple[list[str], bool]:
+    """Names in the lines right below a title (lines[last] is its last line), and whether
+    something beside the names (marks, an affiliation) says they are authors."""
+    names: list[str] = []
+    evidence = False
+    byline, previous, skipped = _Byline(), lines[last], 0
+    first_size = 0.0
+    for line in lines[last + 1 : last + 14]:
+        text = (line.plain or line.text).strip()
+        if _MARK_LINE.fullmatch(text):
+            byline.marked = byline.marked or bool(byline.texts)
+            continue
+        gap = previous.y - line.y
+        if not -0.5 * line.size <= gap <= (4.5 if not names and not byline.texts else 3.0) * line.size:
+            break
+        previous = line
+        name_part, affiliated = _split_affiliation(text)
+        may_continue = not names or (
+            len(names) == 1 and (_same_size(line.size, first_size) or (affiliated and evidence))
+        )
+        taken = bool(
+            name_part
+            and may_continue
+            and _name_pieces(_join_name_lines([*byline.texts, name_part]), allow_tail=True)
+        )
+        if taken and name_part:
+            byline.take(line, name_part, affiliated)
+            if not affiliated:
+                continue
+        if byline.texts:
+            found = _byline_names(byline.texts)
+            if not found:
+                break
+            names.extend(found)
+            evidence = evidence or byline.marked or byline.affiliated
+            first_size = first_size or byline.size
+            byline = _Byline()
+            if len(names) >= 2 and len(found) >= 2:
+                break
+            if taken:
+                continue
+        if _AFFILIATION_WORD.search(text) or _AFFILIATION_LINE.search(text):
+            if not names:
+                break
+            evidence = True
+        elif names or skipped >= 2 or not _is_furniture(text):
+            break
+        else:
+            skipped += 1
+    if byline.texts:
+        found = _byline_names(byline.texts)
+        if found:
+            names.extend(found)
+            evidence = evidence or byline.marked or byline.affiliated
+    return _unique(names), evidence
+
+
+def _names_above(lines: Sequence[_Line], spot: _TitleSpot) -> tuple[list[str], bool]:
+    """Names printed just before the title in reading order: above it, or (in some working
+    papers) below it but read first."""
+    top, bottom = lines[spot.first].y, lines[spot.last].y
+    picked: list[_Line] = []
+    for line in reversed(lines[max(0, spot.first - 3) : spot.first]):
+        text = (line.plain or line.text).strip()
+        if _MARK_LINE.fullmatch(text):
+            continue
+        if not _could_be_names(text):
+            break
+        picked.insert(0, line)
+    # The lines nearest the title that read as names together ("Communications 2022; 47(1)"
+    # above a byline does not).
+    for start in range(len(picked)):
+        named = picked[start:]
+        names = _name_pieces(_join_name_lines([line.plain or line.text for line in named]))
+        if not names:
+            continue
+        near = min(line.y - top if line.y > top else bottom - line.y for line in named)
+        steps = [abs(a.y - b.y) for a, b in zip(named, named[1:])]
+        if not 0 < near <= 4 * named[0].size or any(step > 2.5 * named[0].size for step in steps):
+            return [], False
+        return names, any(line.plain is not None or _NAME_MARKS.search(line.text) for line in named)
+    return [], False
+
+
+def _layout_authors(layouts: Sequence[Sequence[_Line]], spot: _TitleSpot | None) -> list[str]:
+    """Authors printed with the title: below it, else just before it; one name only with
+    marks or an affiliation beside it (a lone "Onze Welvaart" is no author)."""
+    if spot is None or spot.page is None or spot.page >= len(layouts):
+        return []
+    lines = layouts[spot.page]
+    names, evidence = _names_below(lines, spot.last)
+    if not names:
+        names, evidence = _names_above(lines, spot)
+    return names if len(names) >= 2 or evidence else []
+
+
+_TO_CITE = re.compile(
+    r"(?is)\b(?:to\s+cite\s+this\s+article|cite\s+this\s+article(?:\s+as)?|how\s+to\s+cite(?:\s+this\s+article)?)"
+    r"\s*:\s*(?P<names>.{3,400}?)\s*\(\s*(?:19|20)\d\d[a-z]?\s*\)"
+)
+_CITATION_LABEL = re.compile(r"(?s)\bCitation:\s*(?P<names>[^()]{3,300}?)\s*\((?:19|20)\d\d\)")
+_AUTHORS_LABEL = re.compile(
+    r"(?im)^(?:authors?|auteurs?|autor(?:en|innen)?)\s*:\s*"
+    r"(?P<names>[^\n]+(?:,\s*\n[^\n]+|\n(?:and|en|und|&)\s[^\n]+)*)"  # on, after a comma or "and"
+)
+_COPYRIGHT_BY = re.compile(r"(?is)©\s*(?:19|20)\d\d\s+by\s+(?P<names>.{3,300}?)\.\s*All\s+rights\s+reserved")
+# "Czymara CS and Eisentraut M", "van der Veen AM": surname, then initials without dots.
+_VANCOUVER_NAME = re.compile(
+    r"(?P<surname>(?:[a-z]+\s+)*[^\W\d_a-z][\w'’-]+(?:\s+[^\W\d_a-z][\w'’-]+)?)\s+(?P<initials>[A-Z]{1,3})\b"
+)
+# "Czymara, C. S., Gorodzeisky, A. & Leykin, I.": surname, comma, initials with dots.
+_REFERENCE_NAME = re.compile(r"(?P<surname>(?:[a-z]+\s+)*[^\W\d_a-z][\w'’-]+),\s*(?P<initials>(?:[A-Z]\.\s?-?)+)")
+
+
+def _cited_names(text: str) -> list[str] | None:
+    """Names at the start of a suggested citation, in any of the three common forms."""
+    text = " ".join(text.split()).strip(" ,.")
+    return (
+        _name_pieces(text)
+        or _initialled_names(text, _REFERENCE_NAME, whole=False)
+        or _initialled_names(text, _VANCOUVER_NAME, whole=True)
+    )
+
+
+_NAME_LIST_GAP = re.compile(r"\s*(?:,|&|\band\b)\s*")
+
+
+def _initialled_names(text: str, pattern: re.Pattern[str], *, whole: bool) -> list[str] | None:
+    """Names written surname first ("Czymara, C. S." or "Czymara CS") as "C. S. Czymara".
+
+    The list must open the text; with whole, it must be all of it (a Vancouver list is
+    too easily confused with other words to stop anywhere).
+    """
+    names: list[str] = []
+    position = 0
+    while match := pattern.match(text, position):
+        initials = re.sub(r"[\s.-]", "", match.group("initials"))
+        names.append(" ".join([*(f"{letter}." for letter in initials), match.group("surname")]))
+        position = match.end()
+        gap = _NAME_LIST_GAP.match(text, position)
+        if not gap or gap.end() == position:
+            break
+        position = gap.end()
+    if not names or (whole and text[position:].strip(" ,.")) or not all(_as_name(name) for name in names):
+        return None
+    return names
+
+
+def find_cited_authors(text: str) -> list[str]:
+    """Authors from "To cite this article:", "Citation:", "Authors:" or "© 2024 by" lines."""
+    for pattern in (_TO_CITE, _CITATION_LABEL):
+        match = pattern.search(text)
+        if match:
+            names = _cited_names(match.group("names"))
+            if names:
+                return names
+    for pattern in (_AUTHORS_LABEL, _COPYRIGHT_BY):
+        match = pattern.search(text)
+        if match:
+            names = _name_pieces(" ".join(match.group("names").split()))
+            if names:
+                return names
+    return []
+
+
+def _surname_key(name: str) -> str:
+    """The last word of a name, lower case, without accents: "López-Ortega" -> "lopezortega"."""
+    last = name.split()[-1] if name.split() else ""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", last.lower()) if ch.isalnum())
+
+
+def _covers(more: Sequence[str], fewer: Sequence[str]) -> bool:
+    """Whether every surname in fewer is among those in more."""
+    return {_surname_key(name) for name in fewer} <= {_surname_key(name) for name in more}
+
+
+def _choose_authors(
+    meta: _Meta, layouts: Sequence[Sequence[_Line]], spot: _TitleSpot | None, first_pages: str
+) -> tuple[tuple[str, ...], str | None]:
+    """The authors and where they came from: metadata, else the byline under the title
+    ("layout"), else a suggested citation ("heuristic"). A printed list that holds all the
+    metadata names and more wins: metadata often names only the first author."""
+    from_meta = _authors(meta)
+    printed, origin = _layout_authors(layouts, spot), "layout"
+    cited = find_cited_authors(first_pages)
+    if not printed or (len(cited) > len(printed) and _covers(cited, printed)):
+        printed, origin = cited, "heuristic"
+    if from_meta and not (len(printed) > len(from_meta) and _covers(printed, from_meta)):
         return from_meta, "metadata"
-    return (from_layout, "layout") if from_layout else (None, None)
+    return (tuple(printed), origin) if printed else ((), None)
+
+
+# The name of a journal or series: capitalised words, small joining words, abbreviations.
+_JOURNAL_PART = r"(?P<venue>[^\W\d_a-z][\w.’'&-]*(?:\s+(?:&|[^\W\d_][\w.’'&-]*)){0,11})"
+_YEAR_PART = r"(?P<year>(?:19|20)\d\d)"
+_MONTH_PART = r"(?:(?P<month>[A-Z][a-z]{2,8})\.?\s+(?:\d{1,2},?\s+)?)?"
+# Journal lines, in the forms publishers print them (the year in the group "year").
+_VENUE_LINE_FORMS = [
+    # Acta Politica (2023) 58:461–482; Politics and Religion (2022), 15, 441–461
+    re.compile(rf"{_JOURNAL_PART}\s*\(\s*{_YEAR_PART}\s*\)\s*[,:]?\s*\d"),
+    # European Sociological Review, 2017, Vol. 33, No. 6, 735–751
+    re.compile(rf"{_JOURNAL_PART},\s*{_YEAR_PART},\s*Vol\b"),
+    # Communications 2022; 47(1): 136–162; Nations and Nationalism. 2024;30:90–109
+    re.compile(rf"{_JOURNAL_PART}\.?\s+{_YEAR_PART}\s*[;.]\s*\d+\s*[(:;]"),
+    # American Political Science Review Vol. 104, No. 1 February 2010
+    re.compile(rf"{_JOURNAL_PART},?\s+Vol\.?\s*\d+\b[^|]{{0,40}}?{_MONTH_PART}{_YEAR_PART}\b"),
+    # Social Forces 99(3) 1306–1333, March 2021
+    re.compile(rf"{_JOURNAL_PART}\s+\d+\s*\(\d+[-–]?\d*\)\s+\d+\s*[–-]\s*\d+,\s*{_MONTH_PART}{_YEAR_PART}"),
+    # European Journal of Political Research : – , 2024
+    re.compile(rf"{_JOURNAL_PART}\s*:\s*[–-]?\s*,\s*{_YEAR_PART}"),
+    # PNAS | November 6, 2018 | vol. 115
+    re.compile(rf"{_JOURNAL_PART}\s*\|\s*{_MONTH_PART}{_YEAR_PART}\s*\|"),
+    # PNAS 2022 Vol. 119 No. 21
+    re.compile(rf"^{_JOURNAL_PART}\s+{_YEAR_PART}\s+Vol\b"),
+    # Frontiers in Sociology | www.frontiersin.org
+    re.compile(rf"^{_JOURNAL_PART}\s*\|\s*www\."),
+    # The Annual Review of Political Science is online at
+    re.compile(rf"^(?:The\s+)?{_JOURNAL_PART}\s+is\s+online\s+at\b"),
+]
+# A journal's own header over the line that follows it (Taylor & Francis, SAGE, Cairn).
+_VENUE_HEADER_NEXT = re.compile(
+    r"(?i)^(?:ISSN\b|.*\bjournal\s+homepage\b|publication\s+details,\s+including\s+instructions"
+    rf"|{_YEAR_PART}(?:,\s*Vol\b|/\d+\s+n°))"
+)
+# Cairn: "Éditions de l'Université de Lorraine | « Questions de communication »"
+_GUILLEMETS = re.compile(r"«\s*([^»]+?)\s*»\s*$")
+_VENUE_KEYWORDS = re.compile(
+    r"(?i)\b(?:journal|review|studies|politics|political|politica|policy|sociology|sociological|soziologie"
+    r"|sociologie|science|sciences|sci|quarterly|society|research|forces|communications?|nationalism|religion"
+    r"|behaviou?r|affairs|annals|annu|bulletin|frontiers|tijdschrift|zeitschrift|revue|methods|migration"
+    r"|psychology|economics|economic|opinion|democracy|media|nature|proceedings|proc|perspectives|pnas)\b"
+)
+_VENUE_HINT = re.compile(r"(?:19|20)\d\d|\|\s*www\.|\bis\s+online\s+at\b|«")
+_VENUE_SMALL_WORDS = {
+    "of", "and", "in", "for", "on", "the", "an", "a", "&", "de", "des", "du", "la", "für", "und", "voor", "en", "van",
+}  # fmt: skip
+# "To cite this article: ... (2025) Title, German Politics, 34:1, 128-155, DOI: ..."
+_CITED_VENUE = re.compile(
+    r"(?i)to\s+cite\s+this\s+article:.*?\(\s*(?:19|20)\d\d\s*\).*?,\s*([A-Z][^,]{2,80}?),\s*\d+\s*:\s*\d+\s*,"
+)
+
+
+@dataclass(frozen=True)
+class _VenueLine:
+    name: str
+    year: str | None  # ISO year, or year and month
+
+
+def _venue_lines(lines: Sequence[str], authors: Sequence[str] = ()) -> Iterable[_VenueLine]:
+    """Journal lines in page text: "Journal of Computational Social Science (2024) 7:1305–1325"."""
+    for index, line in enumerate(lines):
+        # Cheap tests first: this runs over every line of the first pages.
+        if not 3 <= len(line) <= 150:
+            continue
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        hinted = bool(_VENUE_HINT.search(line))
+        if not (hinted or _VENUE_HEADER_NEXT.match(following)) or not _VENUE_KEYWORDS.search(line):
+            continue
+        line = " ".join(line.split())
+        found = _venue_in_line(line, authors) if hinted else None
+        if found is None:
+            found = _venue_over(line, following, authors)
+        if found is not None:
+            yield found
+
+
+def _venue_in_line(line: str, authors: Sequence[str]) -> _VenueLine | None:
+    for form in _VENUE_LINE_FORMS:
+        match = form.search(line)
+        name = _venue_name(match.group("venue"), authors) if match else None
+        if match and name:
+            groups = match.groupdict()
+            year, month = groups.get("year"), _MONTHS.get((groups.get("month") or "").lower())
+            return _VenueLine(name, _iso(int(year), month) if year else None)
+    return None
+
+
+def _venue_over(line: str, following: str, authors: Sequence[str]) -> _VenueLine | None:
+    """A journal's name over its ISSN line, volume line or (Cairn) issue line."""
+    header = _VENUE_HEADER_NEXT.match(following)
+    if not header:
+        return None
+    quoted = _GUILLEMETS.search(line)
+    name = _venue_name(quoted.group(1), authors, sentence_case=True) if quoted else _venue_name(line, authors)
+    return _VenueLine(name, header.group("year")) if name else None
+
+
+def _venue_name(text: str, authors: Sequence[str], *, sentence_case: bool = False) -> str | None:
+    """A journal name from the start of a journal line, without an author prefix; None
+    unless it reads as one ("Czymara et al. Comparative Migration Studies" -> the journal)."""
+    text = text.strip(" .,;:|")
+    if " et al" in text:
+        text = text.split(" et al", 1)[1].lstrip(". ")
+    words = text.split()
+    surnames = {_surname_key(name) for name in authors}
+    while words and (_surname_key(words[0]) in surnames or words[0].strip(",") in ("and", "&")):
+        words.pop(0)  # "Nisar and Bleich Comparative Migration Studies"
+    while words and words[0].isdigit():
+        words.pop(0)
+    name = " ".join(words).strip(" .,;:|")
+    if not words or len(words) > 10 or _letters(name) < 3 or not _VENUE_KEYWORDS.search(name):
+        return None
+    if not words[0][0].isupper() or (
+        not sentence_case and any(not (word[0].isupper() or word.lower() in _VENUE_SMALL_WORDS) for word in words)
+    ):
+        return None
+    if re.search(r"(?i)\b(?:doi|https?|www|copyright|licen[cs]e|author|published|downloaded)\b", name):
+        return None
+    return name
+
+
+def find_printed_venue(text: str, *, authors: Sequence[str] = ()) -> str | None:
+    """The journal a first page names in its citation or journal line, or None."""
+    match = _CITED_VENUE.search(" ".join(text.split()))
+    if match and _venue_name(match.group(1), authors):
+        return _venue_name(match.group(1), authors)
+    lines = [line for line in text.splitlines() if not _DOWNLOAD_NOTE.search(line)]
+    names = [venue.name for venue in _venue_lines(lines, authors)]
+    # "The Annual Review of Political Science" rather than "Annu. Rev. Polit. Sci".
+    return next((name for name in names if "." not in name), names[0] if names else None)
+
 
 
 # --------------------------------------------------------------------------- other fields
@@ -1061,15 +1687,20 @@ def _declared_pages(doc: PDFDocument) -> int | None:
 
 
 def _assemble(texts: list[str], pages: _Pages, meta: _Meta) -> Extracted:
-    title, title_origin = _choose_title(meta, pages, texts)
-    printed_date = find_printed_date("\n".join(texts[:2]))
+    title, title_origin, spot = _choose_title(meta, pages, texts)
+    first_pages = "\n".join(texts[:2])
+    authors, authors_origin = _choose_authors(meta, pages.layouts, spot, first_pages)
+    publisher, publisher_origin = _publisher(meta), "metadata"
+    if not publisher:
+        publisher, publisher_origin = find_printed_venue(texts[0] if texts else "", authors=authors), "heuristic"
+    printed_date = find_printed_date(first_pages)
     extracted = Extracted(
         mime=MIME,
         pages=tuple(texts),
         title=title,
-        authors=_authors(meta),
+        authors=authors,
         date=printed_date or _metadata_date(meta),
-        publisher=_publisher(meta),
+        publisher=publisher,
         language_hint=meta.lang,
         summary=_metadata_summary(meta),
         keywords=_keywords(meta),
@@ -1079,6 +1710,10 @@ def _assemble(texts: list[str], pages: _Pages, meta: _Meta) -> Extracted:
     provenance = {name: "metadata" for name in _PROVENANCE_FIELDS if getattr(extracted, name)}
     if title_origin:
         provenance["title"] = title_origin
+    if authors_origin:
+        provenance["authors"] = authors_origin
+    if publisher:
+        provenance["publisher"] = publisher_origin
     if printed_date:
         provenance["date"] = "heuristic"
     return replace(extracted, provenance=provenance)

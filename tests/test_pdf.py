@@ -6,13 +6,24 @@ import csv
 import multiprocessing
 import re
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from indexer._pdf import clean_text, extract_pdf, find_printed_date, parse_pdf_date, parse_xmp, split_authors
+from indexer._pdf import (
+    clean_text,
+    extract_pdf,
+    find_cited_authors,
+    find_printed_date,
+    find_printed_venue,
+    parse_name_line,
+    parse_pdf_date,
+    parse_xmp,
+    split_authors,
+)
 from kenniskamer.errors import ExtractionError
 from kenniskamer.models import FLAG_NEEDS_OCR, Extracted
 
@@ -90,10 +101,126 @@ def test_parse_pdf_date(raw: str, iso: str | None) -> None:
         ("Some Title\nNovember 29, 2023\nAbstract", "2023-11-29"),
         ("Downloaded from https://x.org on 01 December 2017", None),
         ("We surveyed 2,000 people in May and 2019 respondents.", None),
+        # Online first, then in an issue: citations use the issue's year.
+        ("Acta Politica (2023) 58:461–482\nAccepted: 23 May 2022 / Published online: 23 June 2022", "2023"),
+        ("Published online: 25 Jul 2023.\nTo cite this article: C. S. Czymara & L. Bauer (2025) Discursive", "2025"),
+        ("Social Forces 99(3) 1306–1333, March 2021\nAdvance Access publication on 24 June 2020", "2021-03"),
+        # The same year: the exact date stays.
+        ("Journal of Computational Social Science (2024) 7:1305–1325\nPublished online: 27 April 2024", "2024-04-27"),
+        ("American Political Science Review Vol. 104, No. 1 February 2010", "2010-02"),
     ],
 )
 def test_find_printed_date(text: str, iso: str | None) -> None:
     assert find_printed_date(text) == iso
+
+
+def test_a_printed_date_in_the_future_is_not_taken() -> None:
+    next_year = date.today().year + 1
+    assert find_printed_date(f"Published: 31 December {next_year}\n© The Author(s) 2020") == "2020"
+
+
+@pytest.mark.parametrize(
+    ("text", "venue"),
+    [
+        (
+            "RESEARCH ARTICLE\nJournal of Computational Social Science (2024) 7:1305–1325",
+            "Journal of Computational Social Science",
+        ),
+        ("Czymara et al. Comparative Migration Studies (2025) 13:63", "Comparative Migration Studies"),
+        ("European Sociological Review, 2017, Vol. 33, No. 6, 735–751", "European Sociological Review"),
+        ("Communications 2022; 47(1): 136–162", "Communications"),
+        (
+            "Mass Communication and Society\nISSN: (Print) (Online) Journal homepage: https://www.tandfonline.com",
+            "Mass Communication and Society",
+        ),
+        (
+            "To cite this article: Christian S. Czymara & Leo Bauer (2025) Discursive Shifts in the German "
+            "Right-Wing Newspaper Junge Freiheit 1997–2019: A Computational Approach, German Politics, 34:1, "
+            "128-155, DOI: 10.1080/09644008.2023.2231353",
+            "German Politics",
+        ),
+        (  # the name in full rather than abbreviated
+            "Annu. Rev. Polit. Sci. 2014. 17:225–49\nThe Annual Review of Political Science is online at",
+            "Annual Review of Political Science",
+        ),
+        ("Published online: 23 June 2022\nWe surveyed 2,000 people (Smith 2019) in 2020.", None),
+        ("© The Author(s) 2025. Open Access This article is licensed under a Creative Commons", None),
+    ],
+)
+def test_find_printed_venue(text: str, venue: str | None) -> None:
+    assert find_printed_venue(text) == venue
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("LISA JANSSEN1 & EMMA TURKENBURG2", ["Lisa Janssen", "Emma Turkenburg"]),
+        ("Antonia C May1 | Christian S Czymara2,3", ["Antonia C May", "Christian S Czymara"]),
+        (
+            "Christian S. Czymara1,2* , Anastasia Gorodzeisky2 and Inna Leykin3",
+            ["Christian S. Czymara", "Anastasia Gorodzeisky", "Inna Leykin"],
+        ),
+        (
+            "Tom W. G. van der Meer1 · Lisa Janssen1 · Tom Louwerse2",
+            ["Tom W. G. van der Meer", "Lisa Janssen", "Tom Louwerse"],
+        ),
+        (
+            "MICHAEL M. BECHTEL, JENS HAINMUELLER AND MARC HELBLING",
+            ["Michael M. Bechtel", "Jens Hainmueller", "Marc Helbling"],
+        ),
+        ("Alexander Langenkamp und Christian Czymara", ["Alexander Langenkamp", "Christian Czymara"]),
+        (
+            "Mariken A.C.G. van der Velden†, Alberto L´opez-Ortega†",
+            ["Mariken A.C.G. van der Velden", "Alberto López-Ortega"],
+        ),
+        ("Erik Bleich (https://orcid.org/0000-0001-2345-6789), ebleich@middlebury.edu", ["Erik Bleich"]),
+        # A name with its affiliation on the same line.
+        ("JENS HAINMUELLER Massachusetts Institute of Technology", ["Jens Hainmueller"]),
+        ("Christian S. Czymara, Goethe University Frankfurt", ["Christian S. Czymara"]),
+        ("Daniel J. Hopkins Georgetown University", ["Daniel J. Hopkins"]),
+        # Not bylines.
+        ("1Department of Political Science, Ghent University, Belgium; 2Strategic Communication Group", []),
+        ("Radboud University Nijmegen", []),
+        ("European Journal of Political Research", []),
+        ("Public Opinion and Policy Change", []),
+        ("November 29, 2023", []),
+        ("Abstract", []),
+        ("Onze Welvaart", []),
+        ("Czymara et al. 2020", []),
+    ],
+)
+def test_parse_name_line(line: str, names: list[str]) -> None:
+    assert parse_name_line(line) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "To cite this article: Erik Bleich, Irene Bloemraad & Els de Graauw (2015) Migrants, Minorities and",
+            ["Erik Bleich", "Irene Bloemraad", "Els de Graauw"],
+        ),
+        (
+            "Citation:\nCzymara CS and Eisentraut M (2020)\nA Threat to the Occident?",
+            ["C. S. Czymara", "M. Eisentraut"],
+        ),
+        (
+            "Cite this article as: Czymara, C. S., Gorodzeisky, A. & Leykin, I. Political legacies. CMS (2025)",
+            ["C. S. Czymara", "A. Gorodzeisky", "I. Leykin"],
+        ),
+        (
+            "Authors: Erik Bleich, Emma Brown,\nand A. Maurits van der Veen\nLayout: Diana Diaz",
+            ["Erik Bleich", "Emma Brown", "A. Maurits van der Veen"],
+        ),
+        (
+            "© 2024 by Mathis Herpell and Jens\nHainmueller. All rights reserved.",
+            ["Mathis Herpell", "Jens Hainmueller"],
+        ),
+        ("Recommended citation: Media Portrayals of Minorities Project (2021) Report on", []),
+    ],
+)
+def test_find_cited_authors(text: str, names: list[str]) -> None:
+    assert find_cited_authors(text) == names
 
 
 XMP = b"""<?xpacket begin='\xef\xbb\xbf' id='W5M0MpCehiHzreSzNTczkc9d'?>
@@ -232,7 +359,8 @@ def test_metadata_fields(topical: dict[str, Extracted]) -> None:
     assert polls.publisher == "Acta Politica"
     assert polls.keywords[:2] == ("Opinion polls", "Elections")
     assert polls.language_hint == "EN"
-    assert (polls.date, polls.provenance["date"]) == ("2022-06-23", "heuristic")  # "Published online: 23 June 2022"
+    # "Published online: 23 June 2022", in "Acta Politica (2023) 58:461–482": the issue's year is cited.
+    assert (polls.date, polls.provenance["date"]) == ("2023", "heuristic")
     assert polls.mime == "application/pdf" and polls.flags == ()
     # Only the creation date is known: it is the fallback, from the metadata.
     kraft = topical["en_kraft_change-my-view-moral-appeals-compromise.pdf"]
@@ -242,6 +370,94 @@ def test_metadata_fields(topical: dict[str, Extracted]) -> None:
     assert (science.publisher, science.date) == ("Science", "2016")
     lee = topical["en_lee-et-al2026_linguistic-polarization-minority-representation.pdf"]
     assert len(lee.authors) == 4 and "Florencia Piñeyrúa" in lee.authors  # XMP has all four, /Author one
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("name", "authors", "origin", "publisher", "year"),
+    [
+        # Capitals, affiliation digits and "&" under the title; the journal in the page header.
+        (
+            "en_janssen-turkenburg2024_affective-polarization-democratic-support_EJPR.pdf",
+            ("Lisa Janssen", "Emma Turkenburg"), "layout", "European Journal of Political Research", "2024",
+        ),
+        # Superscript letters glued to the names ("Hardera", "Hangartnerb,c,d"), over two lines.
+        (
+            "en_harder-et-al2018_measure-of-immigrant-integration_PNAS.pdf",
+            ("Niklas Harder", "Lucila Figueroa", "Rachel M. Gillum", "Dominik Hangartner", "David D. Laitin",
+             "Jens Hainmueller"),
+            "layout", "PNAS", "2018",
+        ),
+        # Digits, asterisks and "and"; the journal after "Czymara et al." in the running head.
+        (
+            "en_czymara2025_political-legacies-perceptions-migrants_CMS.pdf",
+            ("Christian S. Czymara", "Anastasia Gorodzeisky", "Inna Leykin"), "layout", "Comparative Migration Studies",
+            "2025",
+        ),
+        # Each name on a line of its own, with its university.
+        (
+            "en_hainmueller-hopkins2015_hidden-american-immigration-consensus.pdf",
+            ("Jens Hainmueller", "Daniel J. Hopkins"), "layout", "American J Political Sci", "2015",
+        ),
+        # The byline above the title, under "Communications 2022; 47(1): 136–162".
+        (
+            "en_czymara-klingeren2022_frame-occurrence-migration-crisis.pdf",
+            ("Christian S. Czymara", "Marijn van Klingeren"), "layout", "Communications", "2022",
+        ),
+        # Read before the title though printed below it; "Alexandra / Orlova" broken over two lines.
+        (
+            "en_herpell-et-al2024_private-hosting-ukrainian-refugees_wp.pdf",
+            ("Mathis Herpell", "Moritz Marbach", "Niklas Harder", "Alexandra Orlova", "Dominik Hangartner",
+             "Jens Hainmueller"),
+            "layout", None, "2024",
+        ),
+        # The metadata names the first author only; the byline names both.
+        (
+            "en_czymara2020_threat-to-the-occident_frontiers.pdf",
+            ("Christian S. Czymara", "Marcus Eisentraut"), "layout", "Frontiers in Sociology", "2020",
+        ),
+        # Capitals over two lines, "AND"; the journal line has volume, pages and month.
+        (
+            "en_reality-bites_framing-effects_PSRM2015.pdf",
+            ("Michael M. Bechtel", "Jens Hainmueller", "Dominik Hangartner", "Marc Helbling"), "layout",
+            "Political Science Research and Methods", "2015",
+        ),
+        # A report with "Authors:" on its cover and no title metadata.
+        (
+            "en_bleich-et-al2020_media-portrayals-of-minorities-annual-report.pdf",
+            ("Erik Bleich", "Emma Brown", "Abigail Chang", "Lukas Kauth", "Kai Milici", "Nicolas Pantelick",
+             "Emily Wander", "A. Maurits van der Veen"),
+            "heuristic", None, "2021",
+        ),
+        # "Nations and Nationalism. 2024;30:90–109" rather than "© 2023 The Authors".
+        (
+            "en_may-czymara2024_careless-whisper-elite-discourse.pdf",
+            ("Antonia C May", "Christian S Czymara"), "metadata", "Nations and Nationalism", "2024",
+        ),
+    ],
+)  # fmt: skip
+def test_authors_publisher_and_year_from_page_one(
+    topical: dict[str, Extracted], name: str, authors: tuple[str, ...], origin: str, publisher: str | None, year: str
+) -> None:
+    doc = topical[name]
+    assert doc.authors == authors
+    assert doc.provenance["authors"] == origin
+    assert doc.publisher == publisher
+    assert doc.date is not None and doc.date[:4] == year
+
+
+@needs_corpus
+def test_authors_across_the_topical_corpus(topical: dict[str, Extracted]) -> None:
+    # Party manifestos print no authors, and the anonymised draft leaves them out.
+    without = {name for name, doc in topical.items() if not doc.authors}
+    manifestos = {name for name in topical if name.startswith("nl_") and "election-study" not in name}
+    assert without == manifestos | {"en_vandervelden-et-al2023_dont-budge-cost-of-compromise_draft.pdf"}
+    assert all(topical[name].publisher is None for name in manifestos)
+    for name, doc in topical.items():
+        if doc.provenance.get("authors") in ("layout", "heuristic"):
+            first_pages = clean_text(" ".join(doc.pages[:2])).lower()
+            assert all(author.split()[-1].lower() in first_pages for author in doc.authors), (name, doc.authors)
+        assert doc.date is None or doc.date <= date.today().isoformat(), (name, doc.date)
 
 
 # --------------------------------------------------------------------------- robustness files
