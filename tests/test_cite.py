@@ -109,12 +109,12 @@ def careless_whisper(library: Library) -> Document:
 def test_a_real_document_in_all_three_styles(sample_library: Path) -> None:
     doc = careless_whisper(Library.open(sample_library))
     assert format_citation(doc, "apa") == (
-        "May, A. C., & Czymara, C. S. (2023). Careless whisper: Political elite discourses activate national "
+        "May, A. C., & Czymara, C. S. (2024). Careless whisper: Political elite discourses activate national "
         "identities for far-right voting preferences. Nations and Nationalism."
     )
     bib = format_citation(doc, "bibtex")
-    assert bib.startswith("@article{may2023careless,")
+    assert bib.startswith("@article{may2024careless,")
     assert "author  = {May, Antonia C and Czymara, Christian S}" in bib
     ris = format_citation(doc, "ris").splitlines()
     assert ris[:3] == ["TY  - JOUR", "AU  - May, Antonia C", "AU  - Czymara, Christian S"]
-    assert "PY  - 2023" in ris and f"ID  - {doc.doc_id}" in ris and ris[-1] == "ER  -"
+    assert "PY  - 2024" in ris and f"ID  - {doc.doc_id}" in ris and ris[-1] == "ER  -"
