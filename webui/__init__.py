@@ -7,13 +7,13 @@ import os
 import secrets
 import threading
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from flask import Flask, g, request, url_for
 
 from kenniskamer.config import Settings, load_settings
 from kenniskamer.library import Library
-from kenniskamer.search import SearchEngine
+from kenniskamer.search import FRESHNESS_SECONDS, SearchEngine
 from kenniskamer.taxonomy import Theme
 from webui.cache import PageCache
 
@@ -82,7 +82,7 @@ class _Holder:
     def __init__(self, app: Flask, settings: Settings, page_cache: int):
         self.app = app
         self.settings = settings
-        self.cache = PageCache(Path(settings.library).expanduser(), size=page_cache)
+        self.cache = PageCache(Path(settings.library).expanduser(), size=page_cache, settle=FRESHNESS_SECONDS + 1.0)
         self._library: Library | None = None
         self._engine: SearchEngine | None = None
         self._themes_by_id: dict[str, Theme] | None = None
@@ -121,30 +121,6 @@ class _Holder:
         if self._engine is None:
             with self._opening:
                 if self._engine is None:
-                    self._engine = cast(SearchEngine, _OneAtATime(SearchEngine(self.library)))
+                    self._engine = SearchEngine(self.library)
         return self._engine
 
-
-class _OneAtATime:
-    """The search engine with its calls made one at a time.
-
-    The engine shares one Whoosh searcher between requests, and Whoosh's reads of segment
-    files are not thread-safe: under waitress's threads, concurrent searches failed with
-    UnpicklingError and some hung (bench/load.py, 16 clients). Python runs one thread at a
-    time anyway, so the lock costs little; answers from the page cache do not take it.
-    """
-
-    def __init__(self, engine: SearchEngine):
-        self._engine = engine
-        self._lock = threading.RLock()
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._engine, name)
-        if not callable(value):
-            return value
-
-        def locked(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                return value(*args, **kwargs)
-
-        return locked

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Hashable
@@ -19,12 +20,15 @@ from typing import Any, Hashable
 class PageCache:
     """A bounded LRU of rendered responses for one library, cleared when it changes on disk."""
 
-    def __init__(self, library_root: Path, *, size: int = 512):
+    def __init__(self, library_root: Path, *, size: int = 512, settle: float = 0.0):
         self.size = size
+        self.settle = settle  # seconds after a change during which nothing is stored
         self._watched = (library_root / "index", library_root / "catalog.sqlite3", library_root / "catalog.sqlite3-wal")
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._generation: tuple[int, ...] | None = None
+        self._rendering: dict[Hashable, threading.Event] = {}
+        self._changed_at = float("-inf")
         self.hits = self.misses = 0
 
     def generation(self) -> tuple[int, ...]:
@@ -47,6 +51,8 @@ class PageCache:
         with self._lock:
             if generation != self._generation:
                 self._entries.clear()
+                if self._generation is not None:
+                    self._changed_at = time.monotonic()
                 self._generation = generation
             value = self._entries.get(key)
             if value is None:
@@ -56,12 +62,42 @@ class PageCache:
             self.hits += 1
             return value
 
+    def get_or_wait(self, key: Hashable, *, timeout: float = 30.0) -> Any:
+        """The stored value; on a miss, wait while another thread renders the same key.
+
+        Returns None when the caller should render (it then must call ``done``): the
+        same page asked by many clients at once is rendered once, not by each of them.
+        """
+        while True:
+            value = self.get(key)
+            if value is not None or self.size <= 0:
+                return value
+            with self._lock:
+                event = self._rendering.get(key)
+                if event is None:
+                    self._rendering[key] = threading.Event()
+                    return None
+            if not event.wait(timeout):
+                return None
+
+    def done(self, key: Hashable) -> None:
+        """The render of ``key`` is over (stored or not): wake those waiting for it."""
+        with self._lock:
+            event = self._rendering.pop(key, None)
+        if event is not None:
+            event.set()
+
     def put(self, key: Hashable, value: Any, generation: tuple[int, ...]) -> None:
-        """Keep ``value`` if the library is still at ``generation`` (taken before rendering)."""
+        """Keep ``value`` if the library is still at ``generation`` (taken before rendering).
+
+        Right after a change nothing is kept for ``settle`` seconds: the search engine
+        looks for a new commit only about once a second, so a page rendered then may
+        still show the old index.
+        """
         if self.size <= 0:
             return
         with self._lock:
-            if generation != self._generation:
+            if generation != self._generation or time.monotonic() - self._changed_at < self.settle:
                 return
             self._entries[key] = value
             self._entries.move_to_end(key)

@@ -194,15 +194,18 @@ def cached(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         cache = _holder().cache
         key = (request.endpoint, request.full_path, g.ui)
-        stored = cache.get(key)
+        stored = cache.get_or_wait(key)
         if stored is not None:
             body, mimetype, headers = stored
             return Response(body, mimetype=mimetype, headers={**headers, "X-Page-Cache": "hit"})
-        generation = cache.generation()
-        response = make_response(view(*args, **kwargs))
-        if response.status_code == 200 and not response.direct_passthrough:
-            kept = {k: v for k, v in response.headers.items() if k in ("Content-Disposition", "Link")}
-            cache.put(key, (response.get_data(), response.mimetype, kept), generation)
+        try:
+            generation = cache.generation()
+            response = make_response(view(*args, **kwargs))
+            if response.status_code == 200 and not response.direct_passthrough:
+                kept = {k: v for k, v in response.headers.items() if k in ("Content-Disposition", "Link")}
+                cache.put(key, (response.get_data(), response.mimetype, kept), generation)
+        finally:
+            cache.done(key)
         response.headers["X-Page-Cache"] = "miss"
         return response
 
