@@ -168,7 +168,7 @@ def start_server(library: Path, threads: int, cache: bool, log: Path) -> tuple[s
                 return process, url
         except OSError:
             if process.poll() is not None:
-                raise SystemExit(f"the server stopped: {log.read_text(errors='replace')}")
+                raise SystemExit(f"the server stopped: {log.read_text(errors='replace')}") from None
             time.sleep(0.1)
     process.terminate()
     raise SystemExit("the server did not answer within 30 s")

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import HOSTILE_EDITS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,12 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 import pytest
+from conftest import HOSTILE_EDITS, HTML_FILE, needs_corpus
 
 from indexer.pipeline import AddOptions, run
 from kenniskamer.config import Settings
 from kenniskamer.library import Library
 from kenniskamer.search import FILTER_FIELDS, FRESHNESS_SECONDS
-from conftest import HOSTILE_EDITS, HTML_FILE, needs_corpus
 from webui import create_app
 from webui.cache import PageCache
 from webui.chart import year_chart

@@ -13,8 +13,9 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Hashable
 from pathlib import Path
-from typing import Any, Hashable
+from typing import Any
 
 
 class PageCache:
