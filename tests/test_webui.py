@@ -392,6 +392,16 @@ def test_a_hostile_document_is_shown_as_text_everywhere(hostile_client) -> None:
     assert not parsed.bozo and parsed.entries[0].title == HOSTILE_EDITS["title"]
 
 
+def test_a_stored_web_page_is_served_as_an_attachment_in_a_sandbox(hostile_client) -> None:
+    doc_id = hostile_client.get("/api/search?q=xenokrates").json["hits"][0]["id"]
+    with hostile_client.get(f"/doc/{doc_id}/original") as response:
+        assert response.status_code == 200 and response.mimetype == "text/html"
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert response.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert b"<script>alert(1)</script>" in response.data  # the bytes as ingested, never run as the site
+
+
 # -- API and feeds ------------------------------------------------------------------------------------
 
 
