@@ -196,14 +196,14 @@ def cached(view: Callable[..., Any]) -> Callable[..., Any]:
         key = (request.endpoint, request.full_path, g.ui)
         stored = cache.get_or_wait(key)
         if stored is not None:
-            body, mimetype, headers = stored
-            return Response(body, mimetype=mimetype, headers={**headers, "X-Page-Cache": "hit"})
+            body, content_type, headers = stored
+            return Response(body, content_type=content_type, headers={**headers, "X-Page-Cache": "hit"})
         try:
             generation = cache.generation()
             response = make_response(view(*args, **kwargs))
             if response.status_code == 200 and not response.direct_passthrough:
                 kept = {k: v for k, v in response.headers.items() if k in ("Content-Disposition", "Link")}
-                cache.put(key, (response.get_data(), response.mimetype, kept), generation)
+                cache.put(key, (response.get_data(), response.content_type, kept), generation)
         finally:
             cache.done(key)
         response.headers["X-Page-Cache"] = "miss"
