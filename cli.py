@@ -115,7 +115,7 @@ def _check_themes(themes: tuple[str, ...]) -> list[str]:
 @click.option("--allow-private", is_flag=True, help="Allow URLs on private or local network addresses.")
 @click.option("--dry-run", is_flag=True, help="Show what would be stored, with themes and their evidence; store nothing.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for extraction (default: number of cores).")
-@click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True, help="Seconds of extraction per file.")
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=120, show_default=True, help="Seconds of extraction per file.")
 @json_option
 @library_option
 def add(
@@ -232,7 +232,7 @@ def _dry_run_record(doc: Document, note: str = "") -> str:
         lines.append(f"  {label:9} {value if value not in (None, '') else '-'}" + (f"  [{origin}]" if origin else ""))
     for match in doc.themes:
         evidence = ", ".join(f"{term} x{count}" for term, count in sorted(match.evidence.items(), key=lambda kv: -kv[1]))
-        lines.append(f"  theme     {match.theme_id} ({match.score:.2f}): {evidence}")
+        lines.append(f"  theme     {match.theme_id} ({match.score:.2f}): {evidence or 'set by curator'}")
     if doc.flags:
         lines.append(f"  flags     {', '.join(doc.flags)}")
     return "\n".join(lines)
@@ -532,18 +532,41 @@ def cite(doc_ids: tuple[str, ...], style: str, library_path: Path | None) -> Non
 
 
 @cli.command()
+@click.argument("doc_ids", nargs=-1)
+@click.option("--extract", is_flag=True, help="Read the originals again (new extractors) before rebuilding; curator values stay.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for --extract (default: number of cores).")
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=120, show_default=True, help="Seconds per file for --extract.")
 @library_option
-def reindex(library_path: Path | None) -> None:
-    """Rebuild the index from the catalog (no PDF is read again).
+def reindex(doc_ids: tuple[str, ...], extract: bool, jobs: int | None, timeout: float, library_path: Path | None) -> None:
+    """Rebuild the index from the catalog (no PDF is read again); --extract re-reads the originals first.
 
     \b
     Example:
       kenniskamer reindex --library ~/kk
+      kenniskamer reindex --extract 3fa2c1d09e7b --library ~/kk
     """
     from kenniskamer.index import rebuild_index
 
     library = _open(library_path)
     started = time.monotonic()
+    if extract:
+        from indexer.pipeline import AddOptions, ItemResult, reextract
+
+        def show(item: ItemResult) -> None:
+            if item.outcome == "updated" and item.doc:
+                click.echo(f"updated {item.doc.doc_id}  {item.doc.title[:90]}")
+            else:
+                _err(f"{item.outcome}: {item.location}: {item.message}")
+
+        options = AddOptions(timeout=timeout, **({"jobs": jobs} if jobs else {}))
+        report = reextract(library, options, doc_ids=doc_ids, on_item=show)
+        _err(f"re-extracted {report.count('updated')}, failed {report.count('failed')}, "
+             f"reindexed {library.count()} documents in {time.monotonic() - started:.1f} s")
+        if report.failed:
+            sys.exit(1)
+        return
+    if doc_ids:
+        raise click.UsageError("Document ids go with --extract; without it the whole index is rebuilt.")
     with library.writing():
         count = rebuild_index(library, procs=2 if library.count() > 200 else 1)
     click.echo(f"reindexed {count} documents in {time.monotonic() - started:.1f} s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import http.client
 import ipaddress
 import socket
 import urllib.error
@@ -85,7 +86,7 @@ def read_file(path: Path) -> Fetched:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise FetchError(f"{path} is {size // 2**20} MB, more than the {MAX_BYTES // 2**20} MB limit; split it first.")
+            raise FetchError(f"{path} is {_size(size)}, more than the {_size(MAX_BYTES)} limit; split it first.")
         data = path.read_bytes()
     except FileNotFoundError as err:
         raise FetchError(f"{path} does not exist; check the path.") from err
@@ -129,30 +130,48 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+def _size(count: int) -> str:
+    """A byte count for people: 200 MB, 512 KB, 10 bytes."""
+    if count >= 2**20:
+        return f"{count / 2**20:.0f} MB"
+    if count >= 2**10:
+        return f"{count / 2**10:.0f} KB"
+    return f"{count} bytes"
+
+
 def fetch_url(url: str, *, allow_private: bool = False, timeout: float = URL_TIMEOUT) -> Fetched:
-    """Download an http(s) URL (size-capped, redirects checked) and sniff its type."""
+    """Download an http(s) URL (size-capped, redirects checked) and sniff its type from the bytes."""
     _check_host(url, allow_private=allow_private)
     opener = urllib.request.build_opener(_CheckedRedirects(allow_private))
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/pdf,*/*"})
+    too_large = f"{url} is larger than the {_size(MAX_BYTES)} limit; download it and split it first."
     try:
         with opener.open(request, timeout=timeout) as response:
             final_url = response.geturl()
             headers: Message = response.headers
+            declared = headers.get("Content-Length", "")
+            if declared.strip().isdigit() and int(declared) > MAX_BYTES:
+                raise FetchError(too_large)  # refused before downloading
             data = response.read(MAX_BYTES + 1)
+    except FetchError:
+        raise
     except urllib.error.HTTPError as err:
         raise FetchError(f"{url} answered HTTP {err.code} {err.reason}; check the address or try later.") from err
     except urllib.error.URLError as err:
         reason = err.reason
         if isinstance(reason, FetchError):
             raise reason from err
+        if isinstance(reason, TimeoutError):
+            raise FetchError(f"{url} did not answer within {timeout:g} s; try again later.") from err
         raise FetchError(f"{url} cannot be reached ({reason}); check the address or your connection.") from err
     except TimeoutError as err:
-        raise FetchError(f"{url} did not answer within {timeout:.0f} s; try again later.") from err
-    except OSError as err:
-        raise FetchError(f"{url} cannot be reached ({err}); check the address or your connection.") from err
+        raise FetchError(f"{url} did not answer within {timeout:g} s; try again later.") from err
+    except (OSError, http.client.HTTPException) as err:
+        raise FetchError(f"{url} cannot be read ({type(err).__name__}: {err}); try again later.") from err
     if len(data) > MAX_BYTES:
-        raise FetchError(f"{url} is larger than the {MAX_BYTES // 2**20} MB limit; download and split it first.")
-    name = Path(urllib.parse.urlsplit(final_url).path).name or urllib.parse.urlsplit(final_url).hostname or "page"
+        raise FetchError(too_large)
+    parts = urllib.parse.urlsplit(final_url)
+    name = Path(urllib.parse.unquote(parts.path)).name or parts.hostname or "page"
     return Fetched(
         data=data, mime=sniff_mime(data) or "", source=url, filename=name, content_type=headers.get_content_type()
     )

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from indexer.dedupe import KnownDocuments, content_key_of, page_words, sample_of
-from indexer.fetch import expand_locations, fetch, is_url
+from indexer.fetch import expand_locations, fetch
 from kenniskamer.check import sync_index
 from kenniskamer.errors import KennisError, StorageError
-from kenniskamer.index import IndexUpdater, Terms, analyze_words, updating
+from kenniskamer.index import IndexUpdater, Terms, analyze_words, rebuild_index, updating
 from kenniskamer.library import Library, extension_for, utc_now, year_of
 from kenniskamer.models import FLAG_NEEDS_OCR, Document, Fetched, ThemeMatch
 from kenniskamer.schema import text_suffix
@@ -44,6 +44,8 @@ from kenniskamer.text import words as folded_words
 
 COMMIT_SECONDS = 4.0  # a batch's new documents become searchable at least this often
 QUEUE_DEPTH = 2  # tasks handed to a worker at once, so it never waits for the parent
+WAITING_LIMIT = 16  # finished files held back while an earlier one is still being read
+MAX_RESTARTS = 3  # workers in a row that end before starting a task: then the task fails
 WORKER_NICENESS = 10  # workers yield the CPU to the parent, which does the serial part (the writes)
 VOCABULARY_LENGTHS = (3, 30)  # as kenniskamer.text.vocabulary
 MIN_KEY_WORDS = 20  # documents with fewer words get no content key
@@ -205,9 +207,13 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _quiet() -> None:
-    """Parsers log and warn about every oddity of a damaged file; the curator gets one line per file instead."""
+    """Parsers log and warn about every oddity of a damaged file, and C libraries (pdfium, OpenBLAS)
+    print to stderr; the curator gets one line per file instead. KENNISKAMER_WORKER_STDERR=1 keeps it."""
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
+    if not os.environ.get("KENNISKAMER_WORKER_STDERR"):
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
 
 
 def _warm_up() -> None:
@@ -228,6 +234,7 @@ def _worker_main(
     for conn in inherited:  # other workers' pipes: keep them from seeing this process as a reader/writer
         conn.close()
     os.nice(WORKER_NICENESS)
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # numpy (language model) in each worker: one thread is plenty
     _quiet()
     _warm_up()  # before the first task, so its time limit counts reading the file only
     if setup.themes is None:
@@ -242,22 +249,32 @@ def _worker_main(
             return
         if task is None:
             return
-        seq, location, added = task
+        seq, location, added, keep = task
         results.send((seq, "start", None))
+        exhausted = False
         try:
-            outcome = _work(location, setup, added)
+            outcome = _work(location, setup, added, keep)
         except MemoryError:
+            exhausted = True
             outcome = ("error", f"Reading the file needed more than the {setup.memory_mb} MB memory limit; it may be damaged or a decompression bomb.")
         try:
             results.send((seq, *outcome))
         except MemoryError:
+            exhausted = True
             results.send((seq, "error", "The extracted text is too large to transfer; the file may be damaged."))
+        if exhausted:  # a process that ran out of memory may be left in a bad state: the parent starts another
+            return
 
 
-def _work(location: str, setup: _Setup, added: str) -> tuple[str, Any]:
-    """One task: ("ok", Prepared), ("duplicate", sha256) or ("error", message)."""
+def _work(location: str, setup: _Setup, added: str, keep: tuple[str, str] | None) -> tuple[str, Any]:
+    """One task: ("ok", Prepared), ("duplicate", sha256) or ("error", message).
+
+    ``keep``: the (source, filename) to keep when an original is read again.
+    """
     try:
         fetched = fetch(location, allow_private=setup.allow_private)
+        if keep is not None:
+            fetched = replace(fetched, source=keep[0], filename=keep[1])
         if setup.known_hashes:
             sha256 = hashlib.sha256(fetched.data).hexdigest()
             if sha256 in setup.known_hashes:
@@ -300,9 +317,9 @@ class _Worker:
                 return
             events.put((self, message))
 
-    def send(self, seq: int, location: str, added: str) -> None:
+    def send(self, seq: int, location: str, added: str, keep: tuple[str, str] | None) -> None:
         self.queue.append((seq, location))
-        self.tasks.send((seq, location, added))
+        self.tasks.send((seq, location, added, keep))
 
     def kill(self, reason: str) -> None:
         if self.queue and self.killed is None:
@@ -336,11 +353,22 @@ CRASHED = "Reading the file crashed its worker (it may be damaged or a decompres
 class _Pool:
     """Worker processes with the files handed to them; started before the parent's own preparations."""
 
-    def __init__(self, locations: Sequence[str], setup: _Setup, options: AddOptions):
+    def __init__(
+        self,
+        locations: Sequence[str],
+        setup: _Setup,
+        options: AddOptions,
+        *,
+        keep: dict[str, tuple[str, str, str]] | None = None,
+    ):
         self.setup, self.options = setup, options
+        self.keep = keep or {}  # location -> (source, filename, added) of an original read again
         self.context = _context()
         self.events: queue.Queue[Any] = queue.Queue()
         self.pending = deque(enumerate(locations))
+        self.finished: dict[int, tuple[str, str, Any]] = {}  # seq -> result, until the ones before it are in
+        self.next_seq = 0
+        self.restarts = 0  # workers that ended between tasks, in a row
         self.workers: list[_Worker] = []
         for _ in range(min(max(1, options.jobs), len(locations))):
             self.workers.append(_Worker(self.context, setup, self.events, self.workers))
@@ -348,15 +376,34 @@ class _Pool:
 
     def _top_up(self) -> None:
         for worker in self.workers:
-            while self.pending and len(worker.queue) < QUEUE_DEPTH and worker.killed is None:
+            while (
+                self.pending
+                and len(worker.queue) < QUEUE_DEPTH
+                and worker.killed is None
+                and (len(self.finished) < WAITING_LIMIT or self.pending[0][0] == self.next_seq)
+            ):
                 seq, location = self.pending.popleft()
-                worker.send(seq, location, self.options.clock())
+                kept = self.keep.get(location)
+                if kept is None:
+                    worker.send(seq, location, self.options.clock(), None)
+                else:
+                    worker.send(seq, location, kept[2], (kept[0], kept[1]))
 
     def results(self) -> Iterator[tuple[str, str, Any]]:
-        """Yield (location, status, payload) as workers finish, in any order.
+        """Yield (location, status, payload) for every location, in the order given.
 
         status is "ok" (payload: Prepared), "duplicate" (payload: sha256) or "error" (payload: message).
+        Files are read in parallel, but handed over in order: which of two copies in one batch is
+        added, and the order of the report, do not depend on which worker was faster.
         """
+        for seq, location, status, payload in self._finishing():
+            self.finished[seq] = (location, status, payload)
+            while self.next_seq in self.finished:
+                yield self.finished.pop(self.next_seq)
+                self.next_seq += 1
+
+    def _finishing(self) -> Iterator[tuple[int, str, str, Any]]:
+        """(seq, location, status, payload) as workers finish, in any order."""
         while True:
             self._top_up()
             if not any(worker.queue for worker in self.workers):
@@ -375,26 +422,30 @@ class _Pool:
                     head, location = worker.queue.popleft()
                     assert head == seq, (head, seq)
                     worker.started = None
-                    yield location, status, payload
+                    self.restarts = 0
+                    yield seq, location, status, payload
             now, limit = time.monotonic(), self.options.timeout
             for worker in self.workers:
                 if worker.started is not None and worker.killed is None and now - worker.started > limit:
-                    worker.kill(f"Reading the file took longer than {limit:.0f} s (it may be damaged or hostile); skipped.")
+                    worker.kill(f"Reading the file took longer than {limit:g} s (it may be damaged or hostile); skipped.")
 
     def _wait(self) -> float:
         """Seconds until the earliest time limit of a running task (at most a quarter second)."""
         deadlines = [w.started + self.options.timeout for w in self.workers if w.started is not None and w.killed is None]
         return max(0.0, min([time.monotonic() + 0.25, *deadlines]) - time.monotonic())
 
-    def _replace(self, worker: _Worker) -> Iterator[tuple[str, str, Any]]:
+    def _replace(self, worker: _Worker) -> Iterator[tuple[int, str, str, Any]]:
         """A worker ended: the task it was on failed, its other tasks go back; start another worker."""
         worker.stop()
         if worker.queue:
             seq, location = worker.queue.popleft()
-            if worker.killed is None or worker.killed[0] == seq:
-                yield location, "error", worker.killed[1] if worker.killed else CRASHED
-            else:  # killed for a task that had just finished: this one was not at fault
+            if worker.killed is not None and worker.killed[0] == seq:
+                yield seq, location, "error", worker.killed[1]
+            elif worker.killed is None and (worker.started is not None or self.restarts >= MAX_RESTARTS):
+                yield seq, location, "error", CRASHED
+            else:  # it had not started this one (or was killed for one that had just finished)
                 self.pending.appendleft((seq, location))
+                self.restarts += 1
         self.pending.extendleft(reversed(worker.queue))
         worker.queue.clear()
         others = [w for w in self.workers if w is not worker]
@@ -404,20 +455,6 @@ class _Pool:
         """Stop every worker (killing those still busy)."""
         for worker in self.workers:
             worker.stop()
-
-
-def _largest_first(locations: Sequence[str]) -> list[str]:
-    """URLs, then files from the largest down: the long ones start early, so none is left running alone."""
-
-    def size(location: str) -> float:
-        if is_url(location):
-            return float("inf")
-        try:
-            return float(os.stat(location).st_size)
-        except OSError:
-            return 0.0
-
-    return sorted(locations, key=size, reverse=True)
 
 
 # -- the parent side -------------------------------------------------------------------
@@ -480,7 +517,7 @@ def run(
 
     ``library`` may be None for a dry run without a library (no duplicate check against it).
     """
-    targets = _largest_first(list(expand_locations(locations, pattern=options.pattern)))
+    targets = list(expand_locations(locations, pattern=options.pattern))
     if library is None and not options.dry_run:
         raise ValueError("a library is needed unless dry_run is set")
     with library.writing() if library is not None else ExitStack():
@@ -596,6 +633,51 @@ def _add_one(
     stored = library.get(doc.doc_id)
     index.add(stored, prepared.pages, _terms_for(stored, doc, prepared.terms))
     finish(ItemResult(location, "added", message, doc=stored), logged=True)
+
+
+def reextract(
+    library: Library,
+    options: AddOptions,
+    *,
+    doc_ids: Sequence[str] = (),
+    themes: Sequence[Theme] | None = None,
+    on_item: Callable[[ItemResult], None] | None = None,
+) -> Report:
+    """Read stored originals again (e.g. after the extractors improved) and replace each document's
+    extracted metadata and text; the curator's values stay. Then rebuild the index from the catalog.
+
+    Items end as "updated" or "failed" (the document keeps what it had).
+    """
+    started = time.monotonic()
+    report = Report()
+    with library.writing():
+        docs = [library.get(doc_id) for doc_id in doc_ids] if doc_ids else library.documents()
+        by_path = {str(library.original_of(doc)): doc for doc in docs}
+        keep = {path: (doc.source, doc.filename, doc.added) for path, doc in by_path.items()}
+        setup = _Setup(
+            themes=None if themes is None else tuple(themes), password=options.password, allow_private=False,
+            memory_mb=options.memory_mb, known_hashes=frozenset(),
+        )
+        pool = _Pool(list(by_path), setup, options, keep=keep)
+        try:
+            for location, status, payload in pool.results():
+                doc = by_path[location]
+                if status == "ok" and payload.doc.sha256 != doc.sha256:
+                    status, payload = "error", "The original changed on disk; run `kenniskamer check`."
+                if status != "ok":
+                    item = ItemResult(doc.source, "failed", f"{doc.doc_id}: {payload}; it keeps what it had", existing_id=doc.doc_id)
+                else:
+                    fresh = replace(payload.doc, doc_id=doc.doc_id)
+                    library.update_extracted(fresh, payload.pages, sample=payload.sample, words=payload.vocabulary.split())
+                    item = ItemResult(doc.source, "updated", doc=library.get(doc.doc_id), existing_id=doc.doc_id)
+                report.items.append(item)
+                if on_item:
+                    on_item(item)
+        finally:
+            pool.close()
+        rebuild_index(library)
+    report.seconds = time.monotonic() - started
+    return report
 
 
 def _with_overrides(doc: Document, overrides: dict[str, Any]) -> Document:

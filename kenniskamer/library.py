@@ -273,13 +273,47 @@ class Library:
                 conn.execute("ROLLBACK")
             raise _storage_error(err, "the catalog") from err
 
-    def update_extracted(self, doc: Document) -> None:
-        """Replace the extracted (non-curator) metadata of a document."""
+    def update_extracted(
+        self,
+        doc: Document,
+        pages: tuple[str, ...] | None = None,
+        *,
+        sample: str | None = None,
+        words: Iterable[str] | None = None,
+    ) -> None:
+        """Replace the extracted (non-curator) metadata of a document, and with ``pages`` its text,
+        in one transaction; the curator's values stay."""
         row = _row_from_document(doc)
         for key in ("doc_id", "sha256", "added", "source", "filename", "mime", "size"):
             row.pop(key)
+        if sample is not None:
+            row["sample"] = sample
         assignments = ", ".join(f"{key} = ?" for key in row)
-        self._execute(f"UPDATE documents SET {assignments} WHERE doc_id = ?", (*row.values(), doc.doc_id))
+        if pages is None:
+            self._execute(f"UPDATE documents SET {assignments} WHERE doc_id = ?", (*row.values(), doc.doc_id))
+            return
+        gone = vocabulary((self._extracted_title(doc.doc_id), *self.pages(doc.doc_id)))
+        new = set(vocabulary((doc.title, *pages)) if words is None else words)
+        conn = self.connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"UPDATE documents SET {assignments} WHERE doc_id = ?", (*row.values(), doc.doc_id))
+            conn.execute("DELETE FROM pages WHERE doc_id = ?", (doc.doc_id,))
+            conn.executemany(
+                "INSERT INTO pages (doc_id, page_no, text) VALUES (?, ?, ?)",
+                ((doc.doc_id, number, text) for number, text in enumerate(pages, start=1)),
+            )
+            conn.executemany("UPDATE words SET df = df - 1 WHERE word = ?", ((word,) for word in gone - new))
+            conn.execute("DELETE FROM words WHERE df <= 0")
+            conn.executemany(
+                "INSERT INTO words (word, df) VALUES (?, 1) ON CONFLICT(word) DO UPDATE SET df = df + 1",
+                ((word,) for word in new - gone),
+            )
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise _storage_error(err, "the catalog") from err
 
     def set_edits(self, doc_id: str, values: Mapping[str, Any]) -> None:
         """Record curator values (None removes the curator's value for that field)."""
@@ -306,8 +340,9 @@ class Library:
 
     def delete(self, doc_id: str) -> None:
         """Delete a document, its pages and edits from the catalog."""
-        doc = self.get(doc_id)
-        gone = vocabulary((doc.title, *self.pages(doc_id)))
+        self.get(doc_id)  # raises DocumentNotFoundError
+        # The vocabulary counted the extracted title, not a curator's.
+        gone = vocabulary((self._extracted_title(doc_id), *self.pages(doc_id)))
         conn = self.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -326,6 +361,10 @@ class Library:
         rows = self.connect().execute(f"SELECT word, df FROM words WHERE word IN ({marks})", words) if words else []
         found = {row[0]: row[1] for row in rows}
         return {word: found.get(word, 0) for word in words}
+
+    def _extracted_title(self, doc_id: str) -> str:
+        row = self.connect().execute("SELECT title FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return "" if row is None else str(row[0])
 
     def vocabulary(self) -> dict[str, int]:
         """Every folded word of the library with the number of documents it occurs in."""

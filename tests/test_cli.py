@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from conftest import HTML_FILE, PDF_FILE, ROBUSTNESS, SAMPLE, needs_corpus
@@ -143,3 +144,193 @@ def test_library_from_the_environment(runner, sample_library: Path) -> None:
     result = runner.invoke(cli, ["list"], env={"KENNISKAMER_LIBRARY": str(sample_library)})
     assert result.exit_code == 0
     assert len(result.stdout.splitlines()) == 9
+
+
+# -- curators (issue 3): lists, dry runs, their own values, near-duplicates, bad input ------------
+
+THREAT = SAMPLE / "en_czymara2020_threat-to-the-occident_frontiers.pdf"
+HOSTILITY = SAMPLE / "en_czymara2024_hostility-twitter-terror-attacks.pdf"
+
+
+def test_add_from_a_list_file_and_from_stdin(invoke, library_path: Path, tmp_path: Path) -> None:
+    listing = tmp_path / "te-doen.txt"
+    listing.write_text(f"# rapporten voor de nieuwsbrief\n\n{THREAT}\n")
+    result = invoke("add", "--from", listing, "--library", library_path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("added ")
+    result = invoke("add", "--from", "-", "--library", library_path, input=f"{HOSTILITY}\n{THREAT}\n")
+    assert result.exit_code == 0
+    assert result.stdout.count("added ") == 1
+    assert "duplicate: " in result.stderr and "added 1, duplicates 1, failed 0" in result.stderr
+    assert len(json.loads(invoke("list", "--json", "--library", library_path).stdout)) == 2
+
+
+def test_dry_run_shows_the_record_with_themes_and_evidence_and_stores_nothing(invoke, tmp_path: Path) -> None:
+    library = tmp_path / "nieuw"
+    result = invoke("add", THREAT, "--dry-run", "--library", library)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.startswith(f"would add {THREAT.resolve()}")
+    assert "  title     A Threat to the Occident?" in out
+    assert "  language  en  [heuristic]" in out
+    assert "  theme     islam-moslims (" in out  # extracted themes with their evidence: term xN
+    assert re.search(r"  theme     islam-moslims \([0-9.]+\): muslim\* x\d+, islam\* x\d+", out)
+    assert "would add 1, duplicates 0, failed 0, pages 15" in result.stderr
+    assert not library.exists()
+    mine = invoke("add", THREAT, "--dry-run", "--theme", "framing", "--theme", "islam-moslims", "--library", library)
+    assert "  theme     framing (0.00): set by curator" in mine.stdout
+    assert re.search(r"  theme     islam-moslims \([0-9.]+\): muslim\* x\d+, islam\* x\d+", mine.stdout)
+    assert "  title     A Threat to the Occident?" in mine.stdout
+    assert not library.exists()
+
+
+def test_dry_run_on_a_library_checks_duplicates_and_changes_nothing(invoke, writable_sample: Path) -> None:
+    catalog = writable_sample / "catalog.sqlite3"
+    before = catalog.read_bytes()
+    result = invoke("add", THREAT, SAMPLE / "nothing.pdf", "--dry-run", "--library", writable_sample)
+    assert result.exit_code == 1
+    assert "duplicate: " in result.stderr and "already in the library as" in result.stderr
+    assert "does not exist; check the path." in result.stderr
+    assert catalog.read_bytes() == before
+
+
+def test_curator_values_at_add_win_and_survive_reextraction_and_reindex(invoke, library_path: Path) -> None:
+    result = invoke(
+        "add", THREAT, "--title", "Een bedreiging voor het Avondland?", "--author", "C. Czymara", "--author", "M. Eisentraut",
+        "--year", "2021", "--theme", "framing", "--theme", "polarisatie", "--type", "report",
+        "--summary", "Waarden van moslimmigranten en autochtonen vergeleken.", "--library", library_path,
+    )
+    assert result.exit_code == 0, result.stderr
+    doc_id = result.stdout.split()[1]
+
+    def shown() -> dict:
+        return json.loads(invoke("show", doc_id, "--json", "--library", library_path).stdout)
+
+    expected = {
+        "title": "Een bedreiging voor het Avondland?", "authors": ["C. Czymara", "M. Eisentraut"], "year": 2021,
+        "themes": ["framing", "polarisatie"], "type": "report",
+        "summary": "Waarden van moslimmigranten en autochtonen vergeleken.",
+    }
+    for step in ("added", "reindex --extract", "reindex"):
+        data = shown()
+        assert {key: data[key] for key in expected} == expected, step
+        for field in ("title", "authors", "year", "themes", "doc_type", "summary"):
+            assert data["provenance"][field] == "curator", (step, field)
+        assert data["language"] == "en" and data["provenance"]["language"] == "heuristic"
+        found = json.loads(invoke("search", "Avondland", "--json", "--library", library_path).stdout)
+        assert [hit["id"] for hit in found["hits"]] == [doc_id], step
+        if step == "added":
+            again = invoke("reindex", "--extract", "--library", library_path)
+            assert again.exit_code == 0, again.stderr
+            assert again.stdout.startswith(f"updated {doc_id}  Een bedreiging voor het Avondland?")
+        elif step == "reindex --extract":
+            assert invoke("reindex", "--library", library_path).exit_code == 0
+    assert invoke("check", "--library", library_path).exit_code == 0
+    cleared = invoke("edit", doc_id, "--clear", "title", "--library", library_path)
+    assert cleared.exit_code == 0
+    assert shown()["title"].startswith("A Threat to the Occident?")
+
+
+def test_edit_changes_fields_and_themes_and_the_index_follows(invoke, writable_sample: Path) -> None:
+    listed = json.loads(invoke("list", "--json", "--library", writable_sample).stdout)
+    doc_id = next(d["id"] for d in listed if "janssen" in d["source"])
+    result = invoke(
+        "edit", doc_id, "--title", "Polarisatie en democratie", "--add-theme", "draagvlak", "--language", "en",
+        "--library", writable_sample,
+    )
+    assert result.exit_code == 0 and result.stdout.strip() == f"edited {doc_id}: language, themes, title"
+    data = json.loads(invoke("show", doc_id, "--json", "--library", writable_sample).stdout)
+    assert data["title"] == "Polarisatie en democratie" and "draagvlak" in data["themes"]
+    assert data["provenance"]["themes"] == "curator"
+    found = json.loads(invoke("search", "titel:democratie", "--theme", "draagvlak", "--json", "--library", writable_sample).stdout)
+    assert doc_id in [hit["id"] for hit in found["hits"]]
+    assert invoke("edit", doc_id, "--remove-theme", "draagvlak", "--library", writable_sample).exit_code == 0
+    assert "draagvlak" not in json.loads(invoke("show", doc_id, "--json", "--library", writable_sample).stdout)["themes"]
+    assert invoke("reindex", "--library", writable_sample).exit_code == 0
+    assert json.loads(invoke("show", doc_id, "--json", "--library", writable_sample).stdout)["title"] == "Polarisatie en democratie"
+    assert invoke("check", "--library", writable_sample).exit_code == 0
+    bad = invoke("edit", doc_id, "--theme", "astrologie", "--library", writable_sample)
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: Unknown theme 'astrologie'. Valid themes are: ")
+
+
+def test_a_re_exported_pdf_is_a_near_duplicate_until_allowed(invoke, library_path: Path, tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    copy = tmp_path / "threat-reexported.pdf"
+    pdf = pdfium.PdfDocument(THREAT)
+    pdf.save(copy, version=17)  # another file: other bytes, same text and title
+    pdf.close()
+    assert copy.read_bytes() != THREAT.read_bytes()
+    first = invoke("add", THREAT, copy, "--library", library_path)
+    assert first.exit_code == 0
+    doc_id = first.stdout.split()[1]
+    assert first.stdout.count("added ") == 1
+    line = next(line for line in first.stderr.splitlines() if line.startswith("near-duplicate:"))
+    assert line == (
+        f"near-duplicate: {copy}: looks like {doc_id} (A Threat to the Occident? Comparing Human Values of Muslim I; "
+        "100% the same text); add it with --allow-duplicate if it is another work"
+    )
+    assert "added 1, duplicates 1, failed 0" in first.stderr
+    data = json.loads(invoke("add", copy, "--json", "--library", library_path).stdout)
+    assert data["duplicates"][0]["existing_id"] == doc_id and data["duplicates"][0]["similarity"] == 1.0
+    allowed = invoke("add", copy, "--allow-duplicate", "--library", library_path)
+    assert allowed.exit_code == 0 and allowed.stdout.startswith("added ")
+    assert allowed.stdout.split()[1] != doc_id
+
+
+def test_encrypted_pdfs_say_so_and_open_with_the_password(invoke, library_path: Path) -> None:
+    needs_corpus()
+    locked = ROBUSTNESS / "pdf_encrypted-userpw-openpassword.pdf"  # SOURCES.tsv: user password 'openpassword'
+    result = invoke("add", locked, "--library", library_path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"failed: {locked}: This PDF is encrypted; add it again with --password if you know the password."
+    )
+    wrong = invoke("add", locked, "--password", "geheim", "--library", library_path)
+    assert wrong.exit_code == 1 and "The password for this PDF is wrong" in wrong.stderr
+    opened = invoke("add", locked, "--password", "openpassword", "--library", library_path)
+    assert opened.exit_code == 0 and opened.stdout.startswith("added ")
+    doc_id = opened.stdout.split()[1]
+    found = json.loads(invoke("search", "lorem", "--json", "--library", library_path).stdout)
+    assert doc_id in [hit["id"] for hit in found["hits"]]
+
+
+def test_an_image_only_pdf_is_stored_flagged_with_what_to_do(invoke, library_path: Path) -> None:
+    needs_corpus()
+    scan = ROBUSTNESS / "pdf_scanned-image-only-2pages.pdf"
+    result = invoke("add", scan, "--library", library_path)
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 1
+    assert "; no text layer, needs OCR: stored with its metadata and flagged; run OCR on it" in result.stdout
+    doc_id = result.stdout.split()[1]
+    data = json.loads(invoke("show", doc_id, "--json", "--library", library_path).stdout)
+    assert data["flags"] == ["needs-ocr"] and data["page_count"] == 2
+    assert json.loads(invoke("stats", "--json", "--library", library_path).stdout)["needs_ocr"] == 1
+
+
+def test_bad_input_is_one_line_each_with_what_to_do(invoke, library_path: Path, tmp_path: Path) -> None:
+    (tmp_path / "leeg.pdf").write_bytes(b"")
+    (tmp_path / "alleen-menu.html").write_text(
+        "<html><head><title>Menu</title></head><body><nav><a href='/'>Home</a></nav><script>app()</script></body></html>"
+    )
+    (tmp_path / "verslag.docx").write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    (tmp_path / "notities.txt").write_text("Gewone aantekeningen, geen PDF of HTML.\n")
+    result = invoke("add", tmp_path, tmp_path / "weg.pdf", "--library", library_path)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[-1].startswith("added 0, duplicates 0, failed 5,")
+    failures = dict(line.split(": ", 2)[1:] for line in lines[:-1])
+    assert failures == {
+        str(tmp_path / "alleen-menu.html"): failures[str(tmp_path / "alleen-menu.html")],
+        str(tmp_path / "leeg.pdf"): failures[str(tmp_path / "leeg.pdf")],
+        str(tmp_path / "notities.txt"): failures[str(tmp_path / "notities.txt")],
+        str(tmp_path / "verslag.docx"): failures[str(tmp_path / "verslag.docx")],
+        str(tmp_path / "weg.pdf"): failures[str(tmp_path / "weg.pdf")],
+    }
+    assert failures[str(tmp_path / "leeg.pdf")].startswith("The file is empty")
+    assert "no readable text" in failures[str(tmp_path / "alleen-menu.html")]
+    assert failures[str(tmp_path / "verslag.docx")].startswith("Unsupported type: this is a ZIP/Office file")
+    assert failures[str(tmp_path / "notities.txt")].startswith("Unsupported type: this is plain text")
+    assert failures[str(tmp_path / "weg.pdf")] == f"{tmp_path / 'weg.pdf'} does not exist; check the path."
+    for message in failures.values():
+        assert ";" in message  # the problem, then what the curator can do
