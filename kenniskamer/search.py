@@ -217,6 +217,8 @@ class SearchEngine:
         self._local = threading.local()  # each thread's searcher and when it last looked for a commit
         self._open: list[Searcher] = []
         self._tables: dict[int, _DocTable] = {}
+        self._latest: int | None = None  # the newest commit seen, shared by all threads
+        self._checked = 0.0
         self._vocabulary: tuple[int, dict[str, int], dict[int, list[str]]] | None = None
 
     # -- plumbing --
@@ -230,25 +232,21 @@ class SearchEngine:
         """
         local = self._local
         searcher: Searcher | None = getattr(local, "searcher", None)
-        now = time.monotonic()
         if searcher is None:
             with self._lock:
                 if self._index is None:
                     self._index = open_index(self.library)
                 searcher = self._index.searcher()
                 self._open.append(searcher)
-            local.searcher, local.checked = searcher, now
-        elif now - local.checked >= FRESHNESS_SECONDS:
-            # Checking lists the index folder; once a second is fresh enough for a
-            # writer's commit to show up "without a restart".
-            local.checked = now
-            if not searcher.up_to_date():
-                fresh = searcher.refresh()
-                with self._lock:
-                    self._open.remove(searcher)
-                    self._open.append(fresh)
-                searcher.close()
-                searcher = local.searcher = fresh
+            local.searcher = searcher
+        latest = self._latest_generation()
+        if latest is not None and searcher.reader().generation() != latest:
+            # refresh() hands the unchanged segment readers on to the new searcher,
+            # so the old one must not be closed (that would close them too).
+            fresh = searcher.refresh()
+            with self._lock:
+                self._open[self._open.index(searcher)] = fresh
+            searcher = local.searcher = fresh
         generation = searcher.reader().generation()
         table = self._tables.get(generation)
         if table is None:
@@ -258,6 +256,20 @@ class SearchEngine:
                     table = _DocTable(searcher)
                     self._tables = {generation: table}
         return searcher, table
+
+    def _latest_generation(self) -> int | None:
+        """The index's latest commit, looked up at most once a second for all threads.
+
+        Listing the index folder costs milliseconds; sharing the answer also keeps the
+        threads in step, so no response shows older results than one before it.
+        """
+        now = time.monotonic()
+        if now - self._checked >= FRESHNESS_SECONDS:
+            with self._lock:
+                if now - self._checked >= FRESHNESS_SECONDS and self._index is not None:
+                    self._latest = self._index.latest_generation()
+                    self._checked = now
+        return self._latest
 
     def close(self) -> None:
         """Release every thread's searcher and the index files."""

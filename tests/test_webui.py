@@ -495,12 +495,6 @@ def test_search_feed_is_atom_of_the_same_search(client) -> None:
 # -- the page cache --------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug since 97303b0: SearchEngine._current closes the searcher it refreshed, and Whoosh's "
-    "refresh() reuses that searcher's segment readers, so the next search raises ReaderClosed (a 500). "
-    "Fix: drop `searcher.close()` after `searcher.refresh()`; then remove this marker.",
-)
 def test_the_site_sees_a_new_document_without_a_restart(writable_sample: Path) -> None:
     needs_corpus()
     app = create_app(Settings(library=writable_sample))

@@ -1,0 +1,123 @@
+"""The site keeps answering, with whole results, while `add` ingests a batch; a full disk loses nothing."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SAMPLE, TOPICAL, needs_corpus
+from indexer.pipeline import AddOptions, run
+from kenniskamer.check import check_library
+from kenniskamer.errors import StorageError
+from kenniskamer.library import Library
+
+BATCH = [
+    "en_bansak-et-al2016_attitudes-toward-asylum-seekers_science.pdf",
+    "en_czymara2017_refugees-unwelcome_ESR.pdf",
+    "en_hainmueller-hopkins2014_public-attitudes-toward-immigration_annrev.pdf",
+    "nl_smartbonnie_asielsituatie-europees-perspectief.html",
+    "nl_pvv_verkiezingsprogramma-2025.pdf",
+    "en_harder-et-al2018_measure-of-immigrant-integration_PNAS.pdf",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_site_answers_while_add_writes(writable_sample: Path, tmp_path: Path) -> None:
+    needs_corpus()
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, str(REPO / "cli.py"), "serve", "--port", str(port), "--library", str(writable_sample)],
+            stdout=output, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/search.json?q=refugees&size=50"
+    totals: dict[int, list[int]] = {}
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def client(number: int) -> None:
+        seen = totals.setdefault(number, [])
+        while not stop.is_set():
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    data = json.load(response)
+                ids = [hit["id"] for hit in data["hits"]]
+                if len(ids) != len(set(ids)) or len(ids) != min(50, data["total"]):
+                    errors.append(f"inconsistent page: {data['total']} total, {len(ids)} hits")
+                seen.append(data["total"])
+            except Exception as err:  # any failure is what the test is looking for
+                errors.append(repr(err))
+            time.sleep(0.02)
+
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        before = json.load(urllib.request.urlopen(url, timeout=10))["total"]
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(3)]
+        for thread in threads:
+            thread.start()
+        added = subprocess.run(
+            [sys.executable, str(REPO / "cli.py"), "add", *[str(TOPICAL / name) for name in BATCH],
+             "--library", str(writable_sample), "--jobs", "2"],
+            capture_output=True, text=True, timeout=300,
+        )
+        assert added.returncode == 0, added.stderr
+        time.sleep(1.5)  # the site looks for a newer commit once a second
+        stop.set()
+        for thread in threads:
+            thread.join()
+        after = json.load(urllib.request.urlopen(url, timeout=10))["total"]
+    finally:
+        stop.set()
+        server.terminate()
+        server.wait(timeout=10)
+    assert errors == []
+    assert sum(len(seen) for seen in totals.values()) > 20
+    assert after > before
+    # Each client sees totals that only grow while documents are added: no half-written
+    # results and no flip back to an older commit.
+    for seen in totals.values():
+        assert all(a <= b for a, b in zip(seen, seen[1:])), seen
+    assert check_library(Library.open(writable_sample)).ok
+
+
+def test_a_full_disk_gives_a_clear_error_and_no_half_written_record(tmp_path: Path, monkeypatch) -> None:
+    library = Library.open(tmp_path / "library", create=True)
+    run(library, [str(SAMPLE / "en_czymara2020_threat-to-the-occident_frontiers.pdf")], AddOptions(jobs=1))
+    real_replace = os.replace
+
+    def full(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "originals" in str(dst):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr("kenniskamer.library.os.replace", full)
+    with pytest.raises(StorageError, match="The disk is full"):
+        run(library, [str(SAMPLE / "en_janssen-turkenburg2024_affective-polarization-democratic-support_EJPR.pdf")],
+            AddOptions(jobs=1))
+    monkeypatch.setattr("kenniskamer.library.os.replace", real_replace)
+    assert library.count() == 1
+    assert not [p for p in library.originals_dir.rglob(".tmp-*")]
+    assert check_library(library).ok
+    shutil.rmtree(tmp_path / "library")
