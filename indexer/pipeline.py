@@ -43,10 +43,11 @@ from kenniskamer.taxonomy import Theme
 from kenniskamer.text import words as folded_words
 
 COMMIT_SECONDS = 4.0  # a batch's new documents become searchable at least this often
+IDLE_COMMIT_SECONDS = 2.0  # ... and sooner when the parent has nothing else to do
 QUEUE_DEPTH = 2  # tasks handed to a worker at once, so it never waits for the parent
 WAITING_LIMIT = 16  # finished files held back while an earlier one is still being read
 MAX_RESTARTS = 3  # workers in a row that end before starting a task: then the task fails
-WORKER_NICENESS = 10  # workers yield the CPU to the parent, which does the serial part (the writes)
+WORKER_NICENESS = 4  # workers yield the CPU to the parent, which does the serial part (the writes)
 VOCABULARY_LENGTHS = (3, 30)  # as kenniskamer.text.vocabulary
 MIN_KEY_WORDS = 20  # documents with fewer words get no content key
 
@@ -389,20 +390,21 @@ class _Pool:
                 else:
                     worker.send(seq, location, kept[2], (kept[0], kept[1]))
 
-    def results(self) -> Iterator[tuple[str, str, Any]]:
+    def results(self, *, idle: Callable[[], None] | None = None) -> Iterator[tuple[str, str, Any]]:
         """Yield (location, status, payload) for every location, in the order given.
 
         status is "ok" (payload: Prepared), "duplicate" (payload: sha256) or "error" (payload: message).
         Files are read in parallel, but handed over in order: which of two copies in one batch is
-        added, and the order of the report, do not depend on which worker was faster.
+        added, and the order of the report, do not depend on which worker was faster. ``idle`` is
+        called when nothing has come in for a moment.
         """
-        for seq, location, status, payload in self._finishing():
+        for seq, location, status, payload in self._finishing(idle):
             self.finished[seq] = (location, status, payload)
             while self.next_seq in self.finished:
                 yield self.finished.pop(self.next_seq)
                 self.next_seq += 1
 
-    def _finishing(self) -> Iterator[tuple[int, str, str, Any]]:
+    def _finishing(self, idle: Callable[[], None] | None) -> Iterator[tuple[int, str, str, Any]]:
         """(seq, location, status, payload) as workers finish, in any order."""
         while True:
             self._top_up()
@@ -412,6 +414,8 @@ class _Pool:
                 worker, message = self.events.get(timeout=self._wait())
             except queue.Empty:
                 worker, message = None, None
+                if idle is not None:
+                    idle()
             if worker is not None and worker in self.workers:
                 if message is None:
                     yield from self._replace(worker)
@@ -477,8 +481,9 @@ class _IndexSession:
             self._since = time.monotonic()
         self._updater.add(doc, pages, terms=terms, replace=False)
 
-    def commit_if_due(self) -> None:
-        if self._updater is not None and time.monotonic() - self._since > COMMIT_SECONDS:
+    def commit_if_due(self, *, idle: bool = False) -> None:
+        """Commit what is pending if it has waited long enough (less long if the parent is idle)."""
+        if self._updater is not None and time.monotonic() - self._since > (IDLE_COMMIT_SECONDS if idle else COMMIT_SECONDS):
             self.commit(merge=False)
 
     def commit(self, *, merge: bool = True) -> None:
@@ -558,7 +563,8 @@ def _run(
         if writing and library is not None:
             sync_index(library)  # repair what an interrupted earlier run left, before adding to it
         known = KnownDocuments.of(library.samples() if library else ())
-        for location, status, payload in pool.results():
+        idle = (lambda: index.commit_if_due(idle=True)) if index is not None else None
+        for location, status, payload in pool.results(idle=idle):
             if status == "error":
                 finish(ItemResult(location, "failed", payload))
             elif status == "duplicate":

@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE
 
 import indexer.fetch as fetch_module
-from conftest import SAMPLE
 from indexer.fetch import expand_locations, fetch, fetch_url, read_file, sniff_mime
 from kenniskamer.errors import FetchError
 
@@ -32,7 +32,7 @@ sterk bepalen. Waar de gemeente vroeg en open communiceert, blijft de steun voor
 class _Handler(BaseHTTPRequestHandler):
     """Serves a few fixed answers; the content types lie on purpose."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         if self.path.startswith("/download"):  # a PDF behind a URL without .pdf, served as a generic type
             self._send(200, PDF.read_bytes(), "application/octet-stream")
         elif self.path == "/artikel":

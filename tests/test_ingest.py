@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, ROBUSTNESS, SAMPLE, TOPICAL, needs_corpus
+
 from indexer.dedupe import content_key, page_words, text_sample
 from indexer.fetch import read_file, sniff_mime
 from indexer.pipeline import AddOptions, prepare, run
@@ -17,7 +17,7 @@ from kenniskamer.library import Library
 from kenniskamer.text import vocabulary, words
 
 sys.path.insert(0, str(REPO / "bench"))
-import quality  # noqa: E402  (bench/quality.py: the bars, shared with the benchmark script)
+import quality
 
 SAMPLE_PDF = SAMPLE / "en_czymara2020_threat-to-the-occident_frontiers.pdf"
 

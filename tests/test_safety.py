@@ -12,9 +12,8 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
-
 from conftest import REPO, ROBUSTNESS, SAMPLE, TOPICAL, needs_corpus
+
 from indexer.pipeline import AddOptions, run
 from kenniskamer.check import check_library
 from kenniskamer.index import indexed_stamps, updating
