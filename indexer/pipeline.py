@@ -320,7 +320,10 @@ class _Worker:
 
     def send(self, seq: int, location: str, added: str, keep: tuple[str, str] | None) -> None:
         self.queue.append((seq, location))
-        self.tasks.send((seq, location, added, keep))
+        # A worker that just ended (out of memory) closed its end: the reader thread reports
+        # its end, and the task, not started, goes to the next worker.
+        with contextlib.suppress(OSError):
+            self.tasks.send((seq, location, added, keep))
 
     def kill(self, reason: str) -> None:
         if self.queue and self.killed is None:
