@@ -264,8 +264,17 @@ def updating(library: Library, *, procs: int = 1) -> Iterator[IndexUpdater]:
 
 
 def _codec() -> Any:
-    """Whoosh's codec without zlib on posting blocks: a quarter less CPU to commit, a third more disk."""
-    return W3Codec(compression=0)
+    """Whoosh's codec, made cheaper to commit for batches of documents (measured on the topical corpus).
+
+    - No zlib on posting blocks: a quarter less CPU to commit, a third more disk.
+    - No per-block field-length statistics (``length_stats``): writing them looks up the length
+      of every posting's document, another quarter of a commit. They only tighten the score
+      bounds Whoosh uses to skip blocks in top-N searches (the bound stays valid, just looser);
+      top-20 hits and scores of 10 test queries were identical with and without them.
+    """
+    codec = W3Codec(compression=0)
+    codec.length_stats = False
+    return codec
 
 
 def stamp(doc: Document) -> str:
