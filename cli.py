@@ -115,7 +115,7 @@ def _check_themes(themes: tuple[str, ...]) -> list[str]:
 @click.option("--allow-private", is_flag=True, help="Allow URLs on private or local network addresses.")
 @click.option("--dry-run", is_flag=True, help="Show what would be stored, with themes and their evidence; store nothing.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for extraction (default: number of cores).")
-@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=120, show_default=True, help="Seconds of extraction per file.")
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=120, show_default=True, help="Seconds to fetch and read each file (a file over it fails alone).")
 @json_option
 @library_option
 def add(

@@ -393,6 +393,11 @@ class _Pool:
                 else:
                     worker.send(seq, location, kept[2], (kept[0], kept[1]))
 
+    @property
+    def draining(self) -> bool:
+        """True when every file has been handed to a worker: the batch is about to end."""
+        return not self.pending
+
     def results(self, *, idle: Callable[[], None] | None = None) -> Iterator[tuple[str, str, Any]]:
         """Yield (location, status, payload) for every location, in the order given.
 
@@ -484,9 +489,12 @@ class _IndexSession:
             self._since = time.monotonic()
         self._updater.add(doc, pages, terms=terms, replace=False)
 
-    def commit_if_due(self, *, idle: bool = False) -> None:
-        """Commit what is pending if it has waited long enough (less long if the parent is idle)."""
-        if self._updater is not None and time.monotonic() - self._since > (IDLE_COMMIT_SECONDS if idle else COMMIT_SECONDS):
+    def commit_if_due(self, *, idle: bool = False, ending: bool = False) -> None:
+        """Commit what is pending if it has waited long enough: less long if the parent is idle,
+        at once if it is idle at the end of the batch (so the last commit, which nothing
+        overlaps, stays small)."""
+        waited = time.monotonic() - self._since
+        if self._updater is not None and (waited > COMMIT_SECONDS or idle and (ending or waited > IDLE_COMMIT_SECONDS)):
             self.commit(merge=False)
 
     def commit(self, *, merge: bool = True) -> None:
@@ -566,7 +574,7 @@ def _run(
         if writing and library is not None:
             sync_index(library)  # repair what an interrupted earlier run left, before adding to it
         known = KnownDocuments.of(library.samples() if library else ())
-        idle = (lambda: index.commit_if_due(idle=True)) if index is not None else None
+        idle = (lambda: index.commit_if_due(idle=True, ending=pool.draining)) if index is not None else None
         for location, status, payload in pool.results(idle=idle):
             if status == "error":
                 finish(ItemResult(location, "failed", payload))
