@@ -536,8 +536,10 @@ def cite(doc_ids: tuple[str, ...], style: str, library_path: Path | None) -> Non
 @click.option("--extract", is_flag=True, help="Read the originals again (new extractors) before rebuilding; curator values stay.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for --extract (default: number of cores).")
 @click.option("--timeout", type=click.FloatRange(0.1, 3600), default=120, show_default=True, help="Seconds per file for --extract.")
+@click.option("--password", help="Password of encrypted PDFs, for --extract.")
 @library_option
-def reindex(doc_ids: tuple[str, ...], extract: bool, jobs: int | None, timeout: float, library_path: Path | None) -> None:
+def reindex(doc_ids: tuple[str, ...], extract: bool, jobs: int | None, timeout: float, password: str | None,
+            library_path: Path | None) -> None:
     """Rebuild the index from the catalog (no PDF is read again); --extract re-reads the originals first.
 
     \b
@@ -558,7 +560,7 @@ def reindex(doc_ids: tuple[str, ...], extract: bool, jobs: int | None, timeout: 
             else:
                 _err(f"{item.outcome}: {item.location}: {item.message}")
 
-        options = AddOptions(timeout=timeout, **({"jobs": jobs} if jobs else {}))
+        options = AddOptions(timeout=timeout, password=password, **({"jobs": jobs} if jobs else {}))
         report = reextract(library, options, doc_ids=doc_ids, on_item=show)
         _err(f"re-extracted {report.count('updated')}, failed {report.count('failed')}, "
              f"reindexed {library.count()} documents in {time.monotonic() - started:.1f} s")

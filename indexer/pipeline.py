@@ -682,7 +682,7 @@ def reextract(
                 if status == "ok" and payload.doc.sha256 != doc.sha256:
                     status, payload = "error", "The original changed on disk; run `kenniskamer check`."
                 if status != "ok":
-                    item = ItemResult(doc.source, "failed", f"{doc.doc_id}: {payload}; it keeps what it had", existing_id=doc.doc_id)
+                    item = ItemResult(doc.source, "failed", f"{doc.doc_id} keeps what it had: {payload}", existing_id=doc.doc_id)
                 else:
                     fresh = replace(payload.doc, doc_id=doc.doc_id)
                     library.update_extracted(fresh, payload.pages, sample=payload.sample, words=payload.vocabulary.split())
