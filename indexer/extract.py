@@ -32,11 +32,10 @@ def extract(fetched: Fetched, *, password: str | None = None) -> Extracted:
             f"Unsupported type: this is {describe_unknown(fetched.data)}; kenniskamer reads PDF and HTML, "
             "so save or export it as PDF first."
         )
+    # A MemoryError is left to the worker, whose message names the limit it ran into.
     try:
         return extractor(fetched, password)
     except ExtractionError:
         raise
-    except MemoryError as err:
-        raise ExtractionError("The file needs more memory than the limit allows; it may be damaged.") from err
     except RecursionError as err:
         raise ExtractionError("The file's structure loops or is nested too deeply; it may be damaged.") from err
