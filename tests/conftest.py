@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -155,3 +162,39 @@ def hostile_library(sample_library: Path, tmp_path_factory: pytest.TempPathFacto
     doc_id = next(doc.doc_id for doc in library.documents() if doc.filename == "hostile.html")
     edit_document(library, doc_id, HOSTILE_EDITS)
     return target
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(library: Path, log_dir: Path, *, ready_path: str = "/") -> Iterator[str]:
+    """`kenniskamer serve` (waitress) in a subprocess on a free port; yields its base URL.
+
+    The server's output goes to a file (a pipe nobody reads would fill up and stall it).
+    """
+    port = free_port()
+    log = log_dir / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, str(REPO / "cli.py"), "serve", "--port", str(port), "--library", str(library)],
+            stdout=output, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(url + ready_path, timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"the server did not start: {log.read_text()}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE_EDITS
+from conftest import HOSTILE_EDITS, serving
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -34,39 +30,14 @@ NARROW_AXE = ("search-filtered", "document", "error-400")
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(hostile_library: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`kenniskamer serve` (waitress) in a subprocess on a free port of 127.0.0.1.
 
     The library is the sample plus one hostile web page (markup and script in its metadata).
     """
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, str(REPO / "cli.py"), "serve", "--port", str(port), "--library", str(hostile_library)],
-            stdout=output, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"the server did not start: {log.read_text()}")
+    with serving(hostile_library, tmp_path_factory.mktemp("server")) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from _batches import DATES, three_batches
 from click.testing import CliRunner
-from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, _free_port
+from conftest import serving
+from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 from cli import cli
 
@@ -40,27 +37,8 @@ def browser():
 @pytest.fixture(scope="module")
 def server(batches, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`kenniskamer serve` on the three-batch library, on a free port of 127.0.0.1."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("digest-server") / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, str(REPO / "cli.py"), "serve", "--port", str(port), "--library", str(batches[0])],
-            stdout=output, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(url + "/nieuw", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"the server did not start: {log.read_text()}")
+    with serving(batches[0], tmp_path_factory.mktemp("server"), ready_path="/nieuw") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("width", [360, 700])

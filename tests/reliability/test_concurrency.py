@@ -6,7 +6,6 @@ import errno
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -15,8 +14,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import REPO, SAMPLE, TOPICAL, needs_corpus, serving
 
-from conftest import REPO, SAMPLE, TOPICAL, needs_corpus
 from indexer.pipeline import AddOptions, run
 from kenniskamer.check import check_library
 from kenniskamer.errors import StorageError
@@ -32,27 +31,13 @@ BATCH = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_the_site_answers_while_add_writes(writable_sample: Path, tmp_path: Path) -> None:
     needs_corpus()
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, str(REPO / "cli.py"), "serve", "--port", str(port), "--library", str(writable_sample)],
-            stdout=output, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/search.json?q=refugees&size=50"
     totals: dict[int, list[int]] = {}
     errors: list[str] = []
     stop = threading.Event()
 
-    def client(number: int) -> None:
+    def client(url: str, number: int) -> None:
         seen = totals.setdefault(number, [])
         while not stop.is_set():
             try:
@@ -66,15 +51,10 @@ def test_the_site_answers_while_add_writes(writable_sample: Path, tmp_path: Path
                 errors.append(repr(err))
             time.sleep(0.02)
 
-    try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with serving(writable_sample, tmp_path) as base:
+        url = f"{base}/search.json?q=refugees&size=50"
         before = json.load(urllib.request.urlopen(url, timeout=10))["total"]
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(3)]
+        threads = [threading.Thread(target=client, args=(url, n)) for n in range(3)]
         for thread in threads:
             thread.start()
         added = subprocess.run(
@@ -88,10 +68,6 @@ def test_the_site_answers_while_add_writes(writable_sample: Path, tmp_path: Path
         for thread in threads:
             thread.join()
         after = json.load(urllib.request.urlopen(url, timeout=10))["total"]
-    finally:
-        stop.set()
-        server.terminate()
-        server.wait(timeout=10)
     assert errors == []
     assert sum(len(seen) for seen in totals.values()) > 20
     assert after > before
