@@ -293,7 +293,7 @@ def _work(location: str, setup: _Setup, added: str, keep: tuple[str, str] | None
 class _Worker:
     """One extraction process, the tasks it holds (the first one running) and a thread reading its results."""
 
-    def __init__(self, context: Any, setup: _Setup, events: queue.Queue[Any], others: Sequence[_Worker]):
+    def __init__(self, context: Any, setup: _Setup, on_message: Callable[[_Worker, Any], None], others: Sequence[_Worker]):
         tasks_reader, self.tasks = context.Pipe(duplex=False)
         self.results, results_writer = context.Pipe(duplex=False)
         inherited = [conn for other in others for conn in (other.tasks, other.results)]
@@ -306,17 +306,17 @@ class _Worker:
         self.queue: deque[tuple[int, str]] = deque()  # (seq, location), in the order sent
         self.started: float | None = None  # when the first queued task started
         self.killed: tuple[int, str] | None = None  # (seq, reason) if the parent killed it
-        self.reader = threading.Thread(target=self._read, args=(events,), daemon=True)
+        self.reader = threading.Thread(target=self._read, args=(on_message,), daemon=True)
         self.reader.start()
 
-    def _read(self, events: queue.Queue[Any]) -> None:
+    def _read(self, on_message: Callable[[_Worker, Any], None]) -> None:
         while True:
             try:
                 message = self.results.recv()
             except Exception:  # EOF, or a message cut off by the worker's death
-                events.put((self, None))
+                on_message(self, None)
                 return
-            events.put((self, message))
+            on_message(self, message)
 
     def send(self, seq: int, location: str, added: str, keep: tuple[str, str] | None) -> None:
         self.queue.append((seq, location))
@@ -341,7 +341,8 @@ class _Worker:
             self.process.kill()
             self.process.join()
         self.tasks.close()
-        self.reader.join(timeout=5)
+        if self.reader is not threading.current_thread():
+            self.reader.join(timeout=5)
         self.results.close()
 
 
@@ -355,7 +356,13 @@ CRASHED = "Reading the file crashed its worker (it may be damaged or a decompres
 
 
 class _Pool:
-    """Worker processes with the files handed to them; started before the parent's own preparations."""
+    """Worker processes with the files handed to them; started before the parent's own preparations.
+
+    Each worker's reader thread hands the worker its next file as soon as a result comes in,
+    so workers keep reading while the parent stores documents or commits the index. The
+    parent's main thread takes the results in order, restarts workers that ended, and
+    enforces the time limit. ``lock`` guards the task queues shared by these threads.
+    """
 
     def __init__(
         self,
@@ -368,23 +375,31 @@ class _Pool:
         self.setup, self.options = setup, options
         self.keep = keep or {}  # location -> (source, filename, added) of an original read again
         self.context = _context()
-        self.events: queue.Queue[Any] = queue.Queue()
+        self.lock = threading.Lock()
+        self.events: queue.Queue[tuple[_Worker, tuple[int, str, str, Any] | None]] = queue.Queue()
         self.pending = deque(enumerate(locations))
         self.finished: dict[int, tuple[str, str, Any]] = {}  # seq -> result, until the ones before it are in
         self.next_seq = 0
         self.restarts = 0  # workers that ended between tasks, in a row
         self.workers: list[_Worker] = []
-        for _ in range(min(max(1, options.jobs), len(locations))):
-            self.workers.append(_Worker(self.context, setup, self.events, self.workers))
-        self._top_up()
+        with self.lock:
+            for _ in range(min(max(1, options.jobs), len(locations))):
+                self.workers.append(_Worker(self.context, setup, self._on_message, self.workers))
+            self._top_up()
+
+    @property
+    def draining(self) -> bool:
+        """True when every file has been handed to a worker: the batch is about to end."""
+        return not self.pending
 
     def _top_up(self) -> None:
+        """Hand out files to workers with room (the caller holds the lock)."""
         for worker in self.workers:
             while (
                 self.pending
                 and len(worker.queue) < QUEUE_DEPTH
                 and worker.killed is None
-                and (len(self.finished) < WAITING_LIMIT or self.pending[0][0] == self.next_seq)
+                and (len(self.finished) + self.events.qsize() < WAITING_LIMIT or self.pending[0][0] == self.next_seq)
             ):
                 seq, location = self.pending.popleft()
                 kept = self.keep.get(location)
@@ -393,10 +408,24 @@ class _Pool:
                 else:
                     worker.send(seq, location, kept[2], (kept[0], kept[1]))
 
-    @property
-    def draining(self) -> bool:
-        """True when every file has been handed to a worker: the batch is about to end."""
-        return not self.pending
+    def _on_message(self, worker: _Worker, message: Any) -> None:
+        """A worker's message, in its reader thread: note it, pass results on, hand out the next file."""
+        with self.lock:
+            if worker not in self.workers:
+                return
+            if message is None:  # the process ended: the main thread replaces it
+                self.events.put((worker, None))
+                return
+            seq, status, payload = message
+            if status == "start":
+                worker.started = time.monotonic()
+                return
+            head, location = worker.queue.popleft()
+            assert head == seq, (head, seq)
+            worker.started = None
+            self.restarts = 0
+            self.events.put((worker, (seq, location, status, payload)))
+            self._top_up()
 
     def results(self, *, idle: Callable[[], None] | None = None) -> Iterator[tuple[str, str, Any]]:
         """Yield (location, status, payload) for every location, in the order given.
@@ -407,65 +436,74 @@ class _Pool:
         called when nothing has come in for a moment.
         """
         for seq, location, status, payload in self._finishing(idle):
-            self.finished[seq] = (location, status, payload)
-            while self.next_seq in self.finished:
-                yield self.finished.pop(self.next_seq)
-                self.next_seq += 1
+            with self.lock:
+                self.finished[seq] = (location, status, payload)
+            while True:
+                with self.lock:
+                    if self.next_seq not in self.finished:
+                        break
+                    item = self.finished.pop(self.next_seq)
+                    self.next_seq += 1
+                    self._top_up()
+                yield item
 
     def _finishing(self, idle: Callable[[], None] | None) -> Iterator[tuple[int, str, str, Any]]:
         """(seq, location, status, payload) as workers finish, in any order."""
         while True:
-            self._top_up()
-            if not any(worker.queue for worker in self.workers):
-                return
+            with self.lock:
+                self._top_up()
+                if not any(worker.queue for worker in self.workers) and self.events.empty():
+                    return
             try:
-                worker, message = self.events.get(timeout=self._wait())
+                worker, result = self.events.get(timeout=self._wait())
             except queue.Empty:
-                worker, message = None, None
+                worker, result = None, None
                 if idle is not None:
                     idle()
-            if worker is not None and worker in self.workers:
-                if message is None:
+            if worker is not None:
+                if result is None:
                     yield from self._replace(worker)
-                elif message[1] == "start":
-                    worker.started = time.monotonic()
                 else:
-                    seq, status, payload = message
-                    head, location = worker.queue.popleft()
-                    assert head == seq, (head, seq)
-                    worker.started = None
-                    self.restarts = 0
-                    yield seq, location, status, payload
+                    yield result
             now, limit = time.monotonic(), self.options.timeout
-            for worker in self.workers:
-                if worker.started is not None and worker.killed is None and now - worker.started > limit:
-                    worker.kill(f"Reading the file took longer than {limit:g} s (it may be damaged or hostile); skipped.")
+            with self.lock:  # so that the task killed for is the one that ran over
+                for worker in self.workers:
+                    if worker.started is not None and worker.killed is None and now - worker.started > limit:
+                        worker.kill(f"Reading the file took longer than {limit:g} s (it may be damaged or hostile); skipped.")
 
     def _wait(self) -> float:
         """Seconds until the earliest time limit of a running task (at most a quarter second)."""
+        now = time.monotonic()
         deadlines = [w.started + self.options.timeout for w in self.workers if w.started is not None and w.killed is None]
-        return max(0.0, min([time.monotonic() + 0.25, *deadlines]) - time.monotonic())
+        return max(0.0, min([now + 0.25, *deadlines]) - now)
 
     def _replace(self, worker: _Worker) -> Iterator[tuple[int, str, str, Any]]:
         """A worker ended: the task it was on failed, its other tasks go back; start another worker."""
         worker.stop()
-        if worker.queue:
-            seq, location = worker.queue.popleft()
-            if worker.killed is not None and worker.killed[0] == seq:
-                yield seq, location, "error", worker.killed[1]
-            elif worker.killed is None and (worker.started is not None or self.restarts >= MAX_RESTARTS):
-                yield seq, location, "error", CRASHED
-            else:  # it had not started this one (or was killed for one that had just finished)
-                self.pending.appendleft((seq, location))
-                self.restarts += 1
-        self.pending.extendleft(reversed(worker.queue))
-        worker.queue.clear()
-        others = [w for w in self.workers if w is not worker]
-        self.workers[self.workers.index(worker)] = _Worker(self.context, self.setup, self.events, others)
+        failed = None
+        with self.lock:
+            if worker.queue:
+                seq, location = worker.queue.popleft()
+                if worker.killed is not None and worker.killed[0] == seq:
+                    failed = (seq, location, "error", worker.killed[1])
+                elif worker.killed is None and (worker.started is not None or self.restarts >= MAX_RESTARTS):
+                    failed = (seq, location, "error", CRASHED)
+                else:  # it had not started this one (or was killed for one that had just finished)
+                    self.pending.appendleft((seq, location))
+                    self.restarts += 1
+            self.pending.extendleft(reversed(worker.queue))
+            worker.queue.clear()
+            others = [w for w in self.workers if w is not worker]
+            self.workers[self.workers.index(worker)] = _Worker(self.context, self.setup, self._on_message, others)
+        if failed is not None:
+            yield failed
 
     def close(self) -> None:
         """Stop every worker (killing those still busy)."""
-        for worker in self.workers:
+        with self.lock:
+            workers = list(self.workers)
+            self.workers = []  # messages still coming in are ignored
+        for worker in workers:
             worker.stop()
 
 
