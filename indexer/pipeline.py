@@ -518,6 +518,7 @@ class _IndexSession:
         self._stack: ExitStack | None = None
         self._updater: IndexUpdater | None = None
         self._since = time.monotonic()
+        self._ending = False  # every file of the batch has been handed out
 
     def add(self, doc: Document, pages: Sequence[str], terms: Terms | None) -> None:
         """Index a new document: the batch began in step with the catalog, so it has no records yet."""
@@ -528,11 +529,17 @@ class _IndexSession:
         self._updater.add(doc, pages, terms=terms, replace=False)
 
     def commit_if_due(self, *, idle: bool = False, ending: bool = False) -> None:
-        """Commit what is pending if it has waited long enough: less long if the parent is idle,
-        at once if it is idle at the end of the batch (so the last commit, which nothing
-        overlaps, stays small)."""
+        """Commit what is pending if it has waited long enough: less long if the parent is idle.
+
+        ``ending``: every file has been handed out. Then commit once at once, and whenever
+        idle, so the last commit (which nothing overlaps) holds only the last few files.
+        """
+        if self._updater is None:
+            return
         waited = time.monotonic() - self._since
-        if self._updater is not None and (waited > COMMIT_SECONDS or idle and (ending or waited > IDLE_COMMIT_SECONDS)):
+        first_of_the_end = ending and not self._ending
+        self._ending = self._ending or ending
+        if waited > COMMIT_SECONDS or first_of_the_end or idle and (ending or waited > IDLE_COMMIT_SECONDS):
             self.commit(merge=False)
 
     def commit(self, *, merge: bool = True) -> None:
@@ -622,7 +629,7 @@ def _run(
             else:
                 _add_one(library, location, payload, options, known, hashes, index, finish)
             if index is not None:
-                index.commit_if_due()
+                index.commit_if_due(ending=pool.draining)
         if index is not None:
             index.commit()
     except BaseException as err:
