@@ -139,3 +139,21 @@ def test_bench_scripts_run() -> None:
     for script in ("ingest.py", "quality.py"):
         done = subprocess.run([sys.executable, str(REPO / "bench" / script), "--help"], capture_output=True, text=True)
         assert done.returncode == 0 and "usage" in done.stdout
+
+
+def test_the_language_model_is_cached_and_a_damaged_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    from indexer import enrich
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    enrich._identifier.cache_clear()
+    try:
+        assert enrich.detect_language("Dit is een Nederlandse zin over de opvang van asielzoekers.") == "nl"
+        (cached,) = (tmp_path / "kenniskamer").glob("py3langid-*.pickle")
+        enrich._identifier.cache_clear()
+        assert enrich.detect_language("An English sentence about attitudes towards immigration.") == "en"
+        cached.write_bytes(b"not a pickle")
+        enrich._identifier.cache_clear()
+        assert enrich.detect_language("Ein deutscher Satz über die Aufnahme von Flüchtlingen.") == "de"
+        assert cached.stat().st_size > 1_000_000  # written again
+    finally:
+        enrich._identifier.cache_clear()
