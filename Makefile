@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: demo test bench clean
+.PHONY: demo lint test bench clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 demo: $(VENV)/.installed  ## build the demo library from data/sample and serve it on http://127.0.0.1:5000
 	$(VENV)/bin/kenniskamer demo --port $(PORT)
 
-test: $(VENV)/.installed  ## run the whole suite (the browser tests need /usr/bin/chromium)
+lint: $(VENV)/.installed  ## static checks: ruff on the whole repo, mypy on kenniskamer/ and indexer/ (pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.installed lint  ## the static checks, then the whole suite (the browser tests need /usr/bin/chromium)
 	$(PY) -m pytest
 
 clean:

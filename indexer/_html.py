@@ -86,10 +86,10 @@ def decode_html(data: bytes) -> str:
         return data.decode(declared or "ascii", "replace")
     # UTF-8 first: multi-byte UTF-8 almost never decodes by accident, while declarations
     # are often stale (a page declared gb2312 whose bytes are UTF-8).
-    for codec in ("utf-8", declared):
-        if codec:
+    for candidate in ("utf-8", declared):
+        if candidate:
             try:
-                return data.decode(codec)
+                return data.decode(candidate)
             except UnicodeDecodeError:
                 continue
     return data.decode(_detect_charset(data) or "cp1252", "replace")
@@ -633,8 +633,8 @@ _FALLBACK_DROP = (
     "script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "svg", "iframe"
 )  # fmt: skip
 _FALLBACK_BLOCKS = frozenset(
-    "p div section article main li dd dt tr th td pre blockquote h1 h2 h3 h4 h5 h6 table ul ol dl "
-    "figcaption textarea body".split()
+    "p div section article main li dd dt tr th td pre blockquote "  # noqa: SIM905 - a word list reads better as text
+    "h1 h2 h3 h4 h5 h6 table ul ol dl figcaption textarea body".split()
 )
 # How far up a string looks for its block; deeper inline nesting only loses a paragraph
 # break, while an unbounded walk is quadratic on thousands of nested inline tags.
@@ -791,13 +791,13 @@ def _choose_title(
     shorter: list[str],
 ) -> None:
     """Set the title: metadata first (OpenGraph's without site suffix), then <title>, then <h1>."""
-    if found.get("title") and found["title"] == og_title:
+    if og_title and found.get("title") == og_title:
         found["title"] = clean_title(og_title, site_names, shorter) or og_title
     if not found.get("title"):
         page_title = next((clean_title(title, site_names, shorter) for title in titles if title), "")
-        title = page_title or (h1s[0] if h1s else "")
-        if title:
-            found["title"], origins["title"] = title, "heuristic"
+        fallback = page_title or (h1s[0] if h1s else "")
+        if fallback:
+            found["title"], origins["title"] = fallback, "heuristic"
     title = found.get("title")
     if title and _ELLIPSIS.search(title):
         # JSON-LD headlines are sometimes cut off ("...leader..."); the page has the rest.

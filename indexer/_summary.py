@@ -158,7 +158,9 @@ def _runs(page: str) -> list[list[str]]:
 def _is_contents_line(line: str) -> bool:
     """A table-of-contents entry: a short heading and a page number, no punctuation."""
     match = _CONTENTS_LINE.search(line)
-    return bool(match) and len(line.split()) <= 8 and not re.search(r"[,;:?!]", line[: match.start()])
+    if match is None:
+        return False
+    return len(line.split()) <= 8 and not re.search(r"[,;:?!]", line[: match.start()])
 
 
 def _has_lower_word(line: str) -> bool:

@@ -66,12 +66,13 @@ def export_library(library: Library, target: Path) -> BackupSummary:
             if not path.exists():
                 raise KennisError(f"The original of a document ({path.name}) is missing; run `kenniskamer check` first.")
             files[f"originals/{path.parent.name}/{path.name}"] = path
+        sizes = {name: path.stat().st_size for name, path in files.items()}
         manifest = {
             "format": FORMAT,
             "kenniskamer": __version__,
             "created": utc_now(),
             "documents": len(rows),
-            "files": {name: {"sha256": _sha256_file(path), "size": path.stat().st_size} for name, path in files.items()},
+            "files": {name: {"sha256": _sha256_file(path), "size": sizes[name]} for name, path in files.items()},
         }
         partial = target.with_name(f".{target.name}.partial")
         try:
@@ -83,8 +84,7 @@ def export_library(library: Library, target: Path) -> BackupSummary:
         except OSError as err:
             partial.unlink(missing_ok=True)
             raise StorageError(f"Could not write {target}: {err.strerror or err}. Check the folder and free space.") from err
-    size = sum(entry["size"] for entry in manifest["files"].values())
-    return BackupSummary(len(rows), len(files) - 1, size)
+    return BackupSummary(len(rows), len(files) - 1, sum(sizes.values()))
 
 
 def _read_manifest(archive: zipfile.ZipFile, source: Path) -> dict[str, dict[str, object]]:

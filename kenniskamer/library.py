@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +87,7 @@ _JSON_COLUMNS = ("authors", "themes", "provenance", "flags")
 
 def utc_now() -> str:
     """The current UTC time as ISO 8601 with seconds, e.g. ``2026-11-28T19:30:00Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _storage_error(err: BaseException, what: str) -> StorageError:
@@ -167,28 +167,26 @@ class Library:
             yield
             return
         self.root.mkdir(parents=True, exist_ok=True)
-        handle = open(self.lock_path, "a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        with open(self.lock_path, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise LibraryBusyError(
+                    f"The library at {self.root} is busy: another kenniskamer command (pid {holder}) is writing "
+                    "to it. Wait until it has finished and try again."
+                ) from None
             handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            handle.close()
-            raise LibraryBusyError(
-                f"The library at {self.root} is busy: another kenniskamer command (pid {holder}) is writing "
-                "to it. Wait until it has finished and try again."
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        self._lock_file = handle
-        try:
-            yield
-        finally:
-            self._lock_file = None
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            self._lock_file = handle
+            try:
+                yield
+            finally:
+                self._lock_file = None
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     # -- originals ------------------------------------------------------------------
 
@@ -481,7 +479,8 @@ class Library:
         return self._edits([doc_id]).get(doc_id, {})
 
     def _document(self, row: sqlite3.Row, edits: Mapping[str, Any]) -> Document:
-        values = {key: row[key] for key in row.keys() if key != "sample"}
+        # sqlite3.Row iterates over its values, so the column names need .keys()
+        values = {key: row[key] for key in row.keys() if key != "sample"}  # noqa: SIM118
         for key in _JSON_COLUMNS:
             values[key] = json.loads(values[key])
         themes = tuple(ThemeMatch(t["id"], float(t["score"]), dict(t["evidence"])) for t in values["themes"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from evaluate import load_judgments, run_queries, summarise
 
 from kenniskamer.library import Library
 from kenniskamer.search import SearchEngine
-from evaluate import load_judgments, run_queries, summarise
 
 # Reached on 2026-11-28 (see `python tests/relevance/evaluate.py`): 0.793 overall,
 # 0.772 Dutch, 0.819 English with the thesaurus; 0.546 overall without it.

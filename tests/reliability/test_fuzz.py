@@ -6,13 +6,13 @@ import random
 from pathlib import Path
 
 import pytest
+from conftest import ROBUSTNESS, needs_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROBUSTNESS, needs_corpus
 from indexer._html import extract_html
-from indexer.pipeline import process
 from indexer.fetch import sniff_mime
+from indexer.pipeline import process
 from kenniskamer.errors import ExtractionError, QueryError
 from kenniskamer.library import Library
 from kenniskamer.models import Fetched
