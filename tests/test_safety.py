@@ -1,4 +1,7 @@
-"""Safety: worker limits on hostile files, kill -9 in a batch, two writers, check and repair, write order."""
+"""Safety: worker limits on hostile files, two writers, check and repair, write order.
+
+kill -9 at random moments of `add`, `edit`, `remove` and `reindex`: tests/reliability/test_kill.py.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from conftest import REPO, ROBUSTNESS, SAMPLE, TOPICAL, needs_corpus
 
 from indexer.pipeline import AddOptions, run
 from kenniskamer.check import check_library
-from kenniskamer.index import indexed_stamps, updating
+from kenniskamer.index import updating
 from kenniskamer.library import Library
 from kenniskamer.search import SearchEngine, SearchQuery
 
@@ -101,49 +104,6 @@ def test_workers_end_with_the_parent(tmp_path: Path) -> None:
     while _alive(library) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _alive(library) == []
-
-
-# -- kill -9 in the middle of a batch --------------------------------------------------------------
-
-
-def test_kill_9_during_a_batch_loses_nothing_reported_as_added(tmp_path: Path) -> None:
-    needs_corpus()
-    library_path = tmp_path / "library"
-    reported = []
-    with subprocess.Popen([*CLI, "add", str(TOPICAL), "--jobs", "2", "--library", str(library_path)],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("added "):
-                reported.append(line.split()[1])
-            if len(reported) == 6:
-                break
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    assert process.returncode == -signal.SIGKILL
-
-    library = Library.open(library_path)
-    assert set(reported) <= library.doc_ids()  # in the catalog: the source of truth
-    checked = cli("check", "--library", library_path)
-    if checked.returncode != 0:  # killed between catalog and index commit (or original and catalog)
-        repaired = cli("check", "--repair", "--library", library_path)
-        assert repaired.returncode == 0, repaired.stdout + repaired.stderr
-        assert "repaired: " in repaired.stdout
-        assert cli("check", "--library", library_path).returncode == 0
-    stamps = indexed_stamps(library)
-    assert set(reported) <= set(stamps)
-    engine = SearchEngine(library)
-    for doc_id in reported:
-        doc = library.get(doc_id)
-        words = " ".join(doc.title.split()[:6])
-        page = engine.search(SearchQuery(f'titel:"{words}"', expand=False, page_size=20))
-        assert doc_id in [hit.doc.doc_id for hit in page.hits], doc.title
-
-    # The next write goes on from there: the added files are duplicates, the others are added.
-    files = sorted(TOPICAL.iterdir())[:3]
-    again = cli("add", *files, "--library", library_path)
-    assert again.returncode == 0, again.stderr
-    assert cli("check", "--library", library_path).returncode == 0
 
 
 # -- two writers --------------------------------------------------------------------------------
