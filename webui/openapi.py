@@ -5,6 +5,7 @@ tests/test_webui.py checks the answers of the API against these schemas.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kenniskamer import __version__
@@ -21,28 +22,34 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _filter_parameter(name: str) -> dict[str, Any]:
+def _filter_parameter(name: str, themes: Sequence[str]) -> dict[str, Any]:
     described = {
-        "theme": "Theme id or label (see /themes), e.g. `framing`.",
-        "type": f"Document type: {', '.join(DOC_TYPES)} (or a Dutch or English label).",
-        "language": f"Document language: {', '.join(LANGUAGES)} (or a Dutch or English name).",
+        "theme": "Theme id (see /themes), e.g. `framing`; the Dutch or English label also works.",
+        "type": f"Document type: {', '.join(DOC_TYPES)}; the Dutch or English label also works.",
+        "language": f"Document language: {', '.join(LANGUAGES)}; the Dutch or English name also works.",
         "year": "Publication year, four digits.",
         "decade": "First year of a decade, e.g. `2010` for 2010-2019.",
         "publisher": "Publisher or journal, exactly as in the facet values.",
     }
+    year = {"type": "string", "pattern": "^[0-9]{1,4}$"}
+    values = {"theme": {"type": "string", "enum": list(themes)},
+              "type": {"type": "string", "enum": list(DOC_TYPES)},
+              "language": {"type": "string", "enum": list(LANGUAGES)},
+              "year": year, "decade": year}
     return {
         "name": name,
         "in": "query",
         "required": False,
         "description": described.get(name, name) + " Repeat to allow several values (any of them matches).",
-        "schema": {"type": "array", "items": {"type": "string"}},
+        "schema": {"type": "array", "items": values.get(name, {"type": "string"})},
         "style": "form",
         "explode": True,
+        **({} if name == "publisher" else {"allowEmptyValue": True}),  # `theme=` counts as not given
     }
 
 
-def spec(settings: Settings) -> dict[str, Any]:
-    """The OpenAPI document, with the limits of these settings."""
+def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
+    """The OpenAPI document, with the limits of these settings and these theme ids."""
     q = {
         "name": "q",
         "in": "query",
@@ -52,33 +59,39 @@ def spec(settings: Settings) -> dict[str, Any]:
         "uitgever:/publisher:. Empty: every document.",
         "schema": {"type": "string", "maxLength": settings.max_query_length},
     }
+    lang = {
+        "name": "lang", "in": "query", "required": False,
+        "description": f"Interface language ({', '.join(settings.languages)}; other values are ignored); "
+        "does not change the JSON.",
+        "schema": {"type": "string"},
+    }
     error = {"description": "", "content": {"application/json": {"schema": _ref("Error")}}}
     search_parameters = [
         q,
-        *(_filter_parameter(name) for name in FILTER_FIELDS),
+        *(_filter_parameter(name, themes) for name in FILTER_FIELDS),
         {
             "name": "sort", "in": "query", "required": False,
             "description": "relevance (default), newest publication first, or most recently added first.",
             "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+            "allowEmptyValue": True,
         },
         {
             "name": "page", "in": "query", "required": False, "description": "Result page, 1 first.",
             "schema": {"type": "integer", "minimum": 1, "maximum": settings.max_page, "default": 1},
+            "allowEmptyValue": True,
         },
         {
             "name": "size", "in": "query", "required": False, "description": "Hits per page.",
             "schema": {"type": "integer", "minimum": 1, "maximum": settings.max_page_size, "default": settings.page_size},
+            "allowEmptyValue": True,
         },
         {
             "name": "expand", "in": "query", "required": False,
-            "description": "0 turns off the thesaurus (no Dutch-English expansion of the query).",
-            "schema": {"type": "string", "enum": ["0", "1"], "default": "1"},
+            "description": "0 turns off the thesaurus (no Dutch-English expansion of the query); "
+            "any other value leaves it on.",
+            "schema": {"type": "string", "default": "1"},
         },
-        {
-            "name": "lang", "in": "query", "required": False,
-            "description": "Interface language; does not change the JSON.",
-            "schema": {"type": "string", "enum": list(settings.languages)},
-        },
+        lang,
     ]
     passage = {
         "type": "object",
@@ -234,8 +247,8 @@ def spec(settings: Settings) -> dict[str, Any]:
             "version": __version__,
             "summary": "Search research on public support for migration.",
             "description": "Read-only JSON over one knowledge room. The parameters are those of the web pages, "
-            "so any search page URL works here with /api/search in front. Errors are "
-            '`{"error": message, "status": code}`.',
+            "so any search page URL works here with /api/search in front. A parameter with an empty value "
+            '(`sort=`) counts as not given. Errors are `{"error": message, "status": code}`.',
         },
         "servers": [{"url": settings.base_url.rstrip("/") or "/"}],
         "paths": {
@@ -263,6 +276,7 @@ def spec(settings: Settings) -> dict[str, Any]:
                     "parameters": [
                         {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
                         {**q, "description": "Show the passages of this document that match this query."},
+                        lang,
                     ],
                     "responses": {
                         "200": {"description": "The document.",

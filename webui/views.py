@@ -165,20 +165,29 @@ def _query_text(allowed: tuple[str, ...]) -> str:
         raise QueryError(
             f"Unknown parameter {sorted(unknown)[0]!r}; use q, sort, page, size or a filter: {', '.join(FILTER_FIELDS)}."
         )
-    text = request.args.get("q", "").strip()
-    if len(text) > settings.max_query_length:
+    text = request.args.get("q", "")
+    if len(text) > settings.max_query_length:  # before stripping: the API description promises this limit
         raise QueryError(f"The query is too long ({len(text)} characters); the limit is {settings.max_query_length}.")
-    return text
+    return text.strip()
+
+
+def _filter_args() -> dict[str, tuple[str, ...]]:
+    """The filter values of the URL (empty ones dropped); years and decades must be 1-4 ASCII digits."""
+    filters = {name: tuple(v for v in request.args.getlist(name) if v) for name in FILTER_FIELDS}
+    for name in ("year", "decade"):
+        for value in filters.get(name, ()):
+            if not (value.isascii() and value.isdigit() and len(value) <= 4):  # '²' is a digit int() refuses
+                raise QueryError(f"{name}={value!r} is not a year; use four digits, e.g. 2020.")
+    return {k: v for k, v in filters.items() if v}
 
 
 def query_from_request(*, default_sort: str = "relevance") -> SearchQuery:
     """A SearchQuery from the URL's arguments (the same for pages, JSON and feeds)."""
     settings = _holder().settings
     text = _query_text(SEARCH_ARGS + FILTER_FIELDS)
-    filters = {name: tuple(v for v in request.args.getlist(name) if v) for name in FILTER_FIELDS}
     return SearchQuery(
         text=text,
-        filters={k: v for k, v in filters.items() if v},
+        filters=_filter_args(),
         sort=request.args.get("sort") or default_sort,
         page=_int_arg("page", 1, 1, settings.max_page),
         page_size=_int_arg("size", settings.page_size, 1, settings.max_page_size),
@@ -363,7 +372,8 @@ def openapi() -> Any:
     """The OpenAPI 3.1 description of the JSON API."""
     from webui.openapi import spec
 
-    return jsonify(spec(_holder().settings))
+    holder = _holder()
+    return jsonify(spec(holder.settings, themes=[theme.id for theme in holder.engine.themes]))
 
 
 @bp.route("/search.atom")
