@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import http.client
 import ipaddress
 import socket
@@ -12,6 +13,7 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 from kenniskamer.errors import FetchError
 from kenniskamer.models import Fetched
@@ -99,35 +101,116 @@ def read_file(path: Path) -> Fetched:
     return Fetched(data=data, mime=sniff_mime(data) or "", source=str(path.resolve()), filename=path.name)
 
 
-def _check_host(url: str, *, allow_private: bool) -> None:
+def _check_url(url: str, *, allow_private: bool, via: str | None = None) -> None:
+    """Refuse a URL that is not http(s), or whose host has a private or local address (unless allowed).
+
+    ``via`` is the address that redirected to ``url``; the message then names both.
+    """
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise FetchError(f"{url}: only http and https addresses can be added, not {parts.scheme or 'this'}:.")
+        scheme = parts.scheme or "this"
+        if via:
+            raise FetchError(f"{via} redirects to {url}; only http and https addresses are followed, not {scheme}:.")
+        raise FetchError(f"{url}: only http and https addresses can be added, not {scheme}:.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as err:
+        raise FetchError(f"{url} has an invalid port number; check the address.") from err
     if not parts.hostname:
         raise FetchError(f"{url} has no host name; check the address.")
-    if allow_private:
-        return
+    if not allow_private:
+        _public_addresses(parts.hostname, port, url=url, via=via)
+
+
+def _public_addresses(host: str, port: int, *, url: str, via: str | None = None) -> list[str]:
+    """The addresses of ``host``; FetchError if it cannot be found or any address is private or local."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as err:
-        raise FetchError(f"{url}: the host {parts.hostname} cannot be found; check the address.") from err
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise FetchError(
-                f"{url} points to a private or local address ({address}); use --allow-private if that is intended."
-            )
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as err:
+        raise FetchError(f"{url}: the host {host} cannot be found; check the address.") from err
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    for address in addresses:
+        if not _is_public(ipaddress.ip_address(address)):
+            where = f"{via} redirects to {url}, a" if via else f"{url} points to a"
+            raise FetchError(f"{where} private or local address ({address}); use --allow-private if that is intended.")
+    return addresses
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for an address on the public internet; an IPv6 form of a local IPv4 address is local too."""
+    if isinstance(address, ipaddress.IPv6Address):
+        packed = address.packed
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and packed[:12] == bytes(12):  # IPv4-compatible, ::a.b.c.d
+            embedded = ipaddress.IPv4Address(packed[12:])
+        if embedded is not None and not embedded.is_global:
+            return False
+    return address.is_global
+
+
+def _connect_checked(
+    url: str, address: tuple[str, int], timeout: float | None, source_address: tuple[str, int] | None = None
+) -> socket.socket:
+    """A connection to one of the host's addresses, each checked on the same lookup that found it.
+
+    Checked on one lookup and connected on another, a name could answer a public address first
+    and a private one a moment later (DNS rebinding).
+    """
+    host, port = address
+    error: OSError | None = None
+    for checked in _public_addresses(host, port, url=url):
+        try:
+            return socket.create_connection((checked, port), timeout, source_address)
+        except OSError as err:
+            error = err
+    raise error or OSError(f"no address for {host}")
+
+
+def _checked_connection(connection_class: type[http.client.HTTPConnection], req: urllib.request.Request) -> Any:
+    """``connection_class``, connecting only to checked addresses.
+
+    Through a proxy (the user's own setting) it connects to the proxy; the target's name was checked before.
+    """
+    if req.has_proxy() or getattr(req, "_tunnel_host", None):
+        return connection_class
+
+    def connection(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        made = connection_class(host, **kwargs)
+        made._create_connection = functools.partial(_connect_checked, req.full_url)  # type: ignore[attr-defined]
+        return made
+
+    return connection
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_checked_connection(http.client.HTTPConnection, req), req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        context = self._context  # type: ignore[attr-defined]
+        return self.do_open(_checked_connection(http.client.HTTPSConnection, req), req, context=context)
 
 
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects only to http(s) addresses that pass the same host check."""
+    """Follows redirects only to http(s) addresses that pass the same check, and says where they went."""
 
     def __init__(self, allow_private: bool):
         self.allow_private = allow_private
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        _check_host(newurl, allow_private=self.allow_private)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    def http_error_302(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]
+        location = headers.get("Location") or headers.get("URI")
+        if location:  # checked before urllib looks at it: it refuses file: with a confusing HTTP error
+            try:
+                _check_url(urllib.parse.urljoin(req.full_url, location.strip()), allow_private=self.allow_private,
+                           via=req.full_url)
+            except FetchError:
+                fp.close()
+                raise
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 def _size(count: int) -> str:
@@ -141,8 +224,9 @@ def _size(count: int) -> str:
 
 def fetch_url(url: str, *, allow_private: bool = False, timeout: float = URL_TIMEOUT) -> Fetched:
     """Download an http(s) URL (size-capped, redirects checked) and sniff its type from the bytes."""
-    _check_host(url, allow_private=allow_private)
-    opener = urllib.request.build_opener(_CheckedRedirects(allow_private))
+    _check_url(url, allow_private=allow_private)
+    checked = [] if allow_private else [_CheckedHTTPHandler(), _CheckedHTTPSHandler()]
+    opener = urllib.request.build_opener(_CheckedRedirects(allow_private), *checked)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/pdf,*/*"})
     too_large = f"{url} is larger than the {_size(MAX_BYTES)} limit; download it and split it first."
     try:
