@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +39,14 @@ VERSION_FILE = "kenniskamer-schema.json"
 TOKEN_PATTERN = r"\w+"
 
 
-class FoldingTokenizer(RegexTokenizer):  # type: ignore[misc]
+class FoldingTokenizer(RegexTokenizer):
     """Splits folded text (lower case, no accents) into words: one fold per text, not per token."""
 
     def __call__(self, value: str, **kwargs: Any) -> Any:
         return super().__call__(fold(value), **kwargs)
 
 
-@lru_cache(maxsize=None)
+@cache
 def analyzer_for(language: str) -> Analyzer:
     """The analyzer of a text field: accent and case folding, plus stop words and stemming for en/nl."""
     base = FoldingTokenizer(TOKEN_PATTERN)
@@ -55,7 +55,7 @@ def analyzer_for(language: str) -> Analyzer:
     return base
 
 
-@lru_cache(maxsize=None)
+@cache
 def stopwords(language: str) -> frozenset[str]:
     """The folded stop words of a language (empty for languages without a list)."""
     if language not in ("en", "nl"):
@@ -242,7 +242,7 @@ def updating(library: Library, *, procs: int = 1) -> Iterator[IndexUpdater]:
     ix = open_index(library, create=True)
     try:
         if procs > 1:
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=256)
+            writer = ix.writer(procs=procs, multisegment=True, limitmb=256, codec=_codec())
         else:
             writer = ix.writer(timeout=10.0, limitmb=128, codec=_codec())
     except LockError as err:
@@ -298,7 +298,8 @@ def rebuild_index(library: Library, *, on_item: Callable[[Document], None] | Non
     fresh = library.root / "index.new"
     shutil.rmtree(fresh, ignore_errors=True)
     ix = create_index(fresh)
-    writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
+    options: dict[str, Any] = {"procs": procs, "multisegment": True} if procs > 1 else {}
+    writer = ix.writer(limitmb=256, codec=_codec(), **options)
     count = 0
     try:
         for doc in library.documents():

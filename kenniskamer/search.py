@@ -10,15 +10,16 @@ from __future__ import annotations
 import math
 import re
 import threading
-from bisect import bisect_left
 import time
 import warnings
-from collections import Counter, defaultdict
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -26,6 +27,7 @@ from kenniskamer.errors import DocumentNotFoundError, QueryError
 from kenniskamer.index import analyze, open_index, stopwords
 from kenniskamer.library import Library
 from kenniskamer.models import Document
+from kenniskamer.postings import PostingCache
 from kenniskamer.query import (
     And,
     Node,
@@ -150,52 +152,101 @@ class SearchPage:
 
 # -- the per-commit table of documents -------------------------------------------------------
 
+SINGLE_FACETS = ("type", "language", "year", "decade", "publisher")  # one value per document
+
 
 class _DocTable:
-    """Facet values of every document and the record -> document map, for one searcher."""
+    """What one commit's searches share: every document's facet values, the record -> document
+    map, and the posting arrays read so far. Built once per commit, used by every thread.
+
+    Documents are numbered 0..n-1 (ordinals); record numbers are Whoosh's. Sets of
+    documents are boolean arrays over the ordinals.
+    """
 
     def __init__(self, searcher: Searcher):
         reader = searcher.reader()
         self.doc_ids: list[str] = []
-        self.facets: list[dict[str, Any]] = []
         ordinal: dict[str, int] = {}
+        values: dict[str, list[Any]] = {name: [] for name in SINGLE_FACETS}
+        themes: list[tuple[str, ...]] = []
+        added: list[str] = []
+        dated: list[str] = []
         for docnum in searcher.document_numbers(kind="doc"):
             stored = searcher.stored_fields(docnum)
             ordinal[stored["doc_id"]] = len(self.doc_ids)
             self.doc_ids.append(stored["doc_id"])
-            themes = tuple(t for t in (stored.get("theme") or "").split(",") if t)
             year = stored.get("year")
-            self.facets.append(
-                {
-                    "theme": themes,
-                    "type": stored.get("type") or "",
-                    "language": stored.get("language") or "",
-                    "year": year,
-                    "decade": (year // 10 * 10) if year else None,
-                    "publisher": stored.get("publisher") or "",
-                    "added": stored.get("added") or "",
-                    "date": stored.get("date") or "",
-                }
-            )
-        doc_column = reader.column_reader("doc_id")
-        page_column = reader.column_reader("page")
-        self.record_doc = [ordinal.get(_text(value), -1) for value in doc_column]
-        self.record_page = list(page_column)
-        self.record_refs = list(reader.column_reader("refs"))
-        self.records_of: list[list[int]] = [[] for _ in self.doc_ids]
-        for docnum, owner in enumerate(self.record_doc):
-            if owner >= 0 and reader.is_deleted(docnum) is False:
-                self.records_of[owner].append(docnum)
-        self.all = frozenset(range(len(self.doc_ids)))
+            values["type"].append(stored.get("type") or None)
+            values["language"].append(stored.get("language") or None)
+            values["year"].append(year or None)
+            values["decade"].append(year // 10 * 10 if year else None)
+            values["publisher"].append(stored.get("publisher") or None)
+            themes.append(tuple(t for t in (stored.get("theme") or "").split(",") if t))
+            added.append(stored.get("added") or "")
+            dated.append(stored.get("date") or str(year or ""))
+        count = self.size = len(self.doc_ids)
+        # Each single-valued facet: its distinct values and every document's code (-1: none).
+        self.values: dict[str, list[Any]] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        for name, column in values.items():
+            distinct = sorted({v for v in column if v is not None}, key=str)
+            code = {v: i for i, v in enumerate(distinct)}
+            self.values[name] = distinct
+            self.codes[name] = np.array([code.get(v, -1) if v is not None else -1 for v in column], dtype=np.int64)
+        self.values["theme"] = sorted({t for ts in themes for t in ts})
+        theme_code = {t: i for i, t in enumerate(self.values["theme"])}
+        self.theme_matrix = np.zeros((count, len(self.values["theme"])), dtype=bool)
+        for row, ts in enumerate(themes):
+            self.theme_matrix[row, [theme_code[t] for t in ts]] = True
+        # Sort keys as dense ranks: the newest publication date, the latest addition.
+        self.date_rank = np.unique(np.array(dated, dtype=object).astype(str), return_inverse=True)[1] if count else np.zeros(0, dtype=np.int64)
+        self.added_rank = np.unique(np.array(added, dtype=object).astype(str), return_inverse=True)[1] if count else np.zeros(0, dtype=np.int64)
+        # Records: their document (``size`` for a deleted or orphaned record), page and weight.
+        owners = np.array([ordinal.get(_text(v), count) for v in reader.column_reader("doc_id")], dtype=np.int64)
+        if reader.has_deletions():
+            alive = np.zeros(len(owners), dtype=bool)
+            alive[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+            owners[~alive] = count
+        self.record_doc = owners
+        self.record_page = np.fromiter(reader.column_reader("page"), dtype=np.int64, count=len(owners))
+        refs = np.fromiter(reader.column_reader("refs"), dtype=np.int64, count=len(owners))
+        self.record_weight = np.where(refs > 0, REFERENCES_WEIGHT, 1.0)
+        self.all = np.ones(count, dtype=bool)
+        self.none = np.zeros(count, dtype=bool)
+        self.postings = PostingCache(len(owners))
         self._terms: dict[tuple[str, str], bool] = {}
 
     def has_term(self, searcher: Searcher, fieldname: str, text: str) -> bool:
-        """True if the term occurs in the field (cached for this searcher)."""
+        """True if the term occurs in the field (cached for this commit)."""
         key = (fieldname, text)
         found = self._terms.get(key)
         if found is None:
             found = self._terms[key] = searcher.reader().doc_frequency(fieldname, text) > 0
         return found
+
+    def documents_of(self, records: np.ndarray) -> np.ndarray:
+        """The set of documents owning these records."""
+        found = np.zeros(self.size + 1, dtype=bool)
+        found[self.record_doc[records]] = True
+        return found[: self.size]
+
+    def value_mask(self, name: str, wanted: Iterable[Any]) -> np.ndarray:
+        """Documents whose facet ``name`` has any of the wanted values."""
+        if name == "theme":
+            columns = [i for i, v in enumerate(self.values["theme"]) if v in set(wanted)]
+            return np.asarray(self.theme_matrix[:, columns].any(axis=1)) if columns else self.none.copy()
+        codes = [i for i, v in enumerate(self.values[name]) if v in set(wanted)]
+        return np.isin(self.codes[name], codes) if codes else self.none.copy()
+
+    def year_mask(self, low: int | None, high: int | None) -> np.ndarray:
+        """Documents published from ``low`` to ``high`` (inclusive; None: open)."""
+        years = np.array([0, *self.values["year"]], dtype=np.int64)[self.codes["year"] + 1]
+        mask = years > 0
+        if low is not None:
+            mask &= years >= low
+        if high is not None:
+            mask &= years <= high
+        return mask
 
 
 def _text(value: Any) -> str:
@@ -294,7 +345,7 @@ class SearchEngine:
         """A theme id from an id or a Dutch or English label; QueryError otherwise."""
         folded = fold(value).replace("-", " ").strip()
         for theme in self.themes:
-            if folded in (fold(theme.id).replace("-", " "), fold(theme.label_nl), fold(theme.label_en)):
+            if folded in (fold(name).replace("-", " ") for name in (theme.id, theme.label_nl, theme.label_en)):
                 return theme.id
         ids = ", ".join(theme.id for theme in self.themes)
         raise QueryError(f"thema:{value} is not a theme; use one of {ids}.")
@@ -324,22 +375,21 @@ class SearchEngine:
             corrected = merge_phrases(parse_query(suggestion, self._resolve), self.thesaurus.find_phrases)
             fixed_run = _Run(self, searcher, table, query.expand)
             fixed = fixed_run.documents(corrected) & selected
-            if fixed:
+            if fixed.any():
                 matched, tree, run, corrected_from = fixed, corrected, fixed_run, query.text
-        if not matched and _is_bag_of_words(tree):
+        if not matched.any() and _is_bag_of_words(tree):
             loose = run.documents(Or(tree.parts)) & selected  # type: ignore[union-attr]
-            if loose:
+            if loose.any():
                 matched = loose
                 tree = Or(tree.parts)  # type: ignore[union-attr]
                 notices.append("no-document-has-all-words")
-        ranked = run.rank(tree, matched, query.sort)
+        ranked, totals = run.rank(tree, matched, query.sort)
         start = (query.page - 1) * query.page_size
-        shown = ranked[start : start + query.page_size]
-        hits = run.hits(shown, query.passages)
+        hits = run.hits(ranked[start : start + query.page_size].tolist(), totals, query.passages)
         return SearchPage(
             query=query,
             hits=tuple(hits),
-            total=len(matched),
+            total=int(matched.sum()),
             facets=self._facets(table, matched, query.filters),
             suggestion=suggestion,
             corrected_from=corrected_from,
@@ -381,8 +431,8 @@ class SearchEngine:
             scoring = _any([scoring, *theme_query])
         totals: dict[int, float] = defaultdict(float)
         for docnum, score in searcher.search(scoring, limit=500).items():
-            owner = table.record_doc[docnum]
-            if owner >= 0 and table.doc_ids[owner] != doc_id:
+            owner = int(table.record_doc[docnum])
+            if owner < table.size and table.doc_ids[owner] != doc_id:
                 totals[owner] = max(totals[owner], score)
         ordered = sorted(totals, key=lambda o: -totals[o])[:limit]
         docs = self._documents([table.doc_ids[o] for o in ordered])
@@ -399,45 +449,43 @@ class SearchEngine:
 
     # -- filters and facets --
 
-    def _filter(self, table: _DocTable, filters: Mapping[str, Sequence[str]]) -> frozenset[int]:
+    def _filter(self, table: _DocTable, filters: Mapping[str, Sequence[str]]) -> np.ndarray:
+        """The documents the filters let through: any of a facet's values, every facet."""
         selected = table.all
         for name, values in filters.items():
             if not values:
                 continue
             if name not in FILTER_FIELDS:
                 raise QueryError(f"Unknown filter {name!r}; use one of {', '.join(FILTER_FIELDS)}.")
-            wanted = {self._filter_value(name, value) for value in values}
-            selected = frozenset(
-                o for o in selected if _facet_values(table.facets[o], name) & wanted
-            )
+            selected = selected & table.value_mask(name, {self._filter_value(name, value) for value in values})
         return selected
 
     def _filter_value(self, name: str, value: str) -> Any:
         if name in ("year", "decade"):
-            if not str(value).isdigit():
+            text = str(value)
+            if not (text.isascii() and text.isdigit() and len(text) <= 4):
                 raise QueryError(f"{name}={value!r} is not a year; use four digits, e.g. 2020.")
             return int(value)
         return self._resolve(name, value) if name in ("theme", "language", "type") else value
 
-    def _facets(
-        self, table: _DocTable, matched: Iterable[int], filters: Mapping[str, Sequence[str]]
-    ) -> dict[str, list[FacetCount]]:
-        counters: dict[str, Counter[Any]] = {name: Counter() for name in FACET_FIELDS + ("decade",)}
-        for ordinal in matched:
-            facets = table.facets[ordinal]
-            for name, counter in counters.items():
-                counter.update(_facet_values(facets, name))
+    def _facets(self, table: _DocTable, matched: np.ndarray, filters: Mapping[str, Sequence[str]]) -> dict[str, list[FacetCount]]:
         result: dict[str, list[FacetCount]] = {}
-        for name, counter in counters.items():
-            chosen = {str(v) for v in filters.get(name, ())}
-            if name in ("year", "decade"):
-                order = sorted(counter, reverse=True)
+        for name in FILTER_FIELDS:
+            if name == "theme":
+                counts = table.theme_matrix[matched].sum(axis=0)
             else:
-                order = sorted(counter, key=lambda v: (-counter[v], str(v)))
-            counts = [FacetCount(str(v), counter[v], str(v) in chosen) for v in order]
-            missing = chosen - {c.value for c in counts}
-            counts.extend(FacetCount(v, 0, True) for v in sorted(missing))
-            result[name] = counts
+                codes = table.codes[name][matched]
+                counts = np.bincount(codes[codes >= 0], minlength=len(table.values[name]))
+            present = [(value, int(n)) for value, n in zip(table.values[name], counts.tolist()) if n]
+            if name in ("year", "decade"):
+                present.sort(key=lambda item: item[0], reverse=True)
+            else:
+                present.sort(key=lambda item: (-item[1], str(item[0])))
+            chosen = {str(v) for v in filters.get(name, ())}
+            facet = [FacetCount(str(value), n, str(value) in chosen) for value, n in present]
+            missing = chosen - {c.value for c in facet}
+            facet.extend(FacetCount(v, 0, True) for v in sorted(missing))
+            result[name] = facet
         return result
 
     # -- did you mean --
@@ -500,13 +548,6 @@ class SearchEngine:
         return to_text(fixed) if changed else None
 
 
-def _facet_values(facets: Mapping[str, Any], name: str) -> set[Any]:
-    value = facets[name]
-    if isinstance(value, tuple):
-        return set(value)
-    return {value} if value not in (None, "") else set()
-
-
 def required_parts(count: int) -> int:
     """How many of ``count`` typed words a document must match: all of 1-2, all but one of 3-5, 80% of more."""
     if count <= 2:
@@ -524,8 +565,26 @@ def _is_bag_of_words(tree: Node | None) -> bool:
 # -- one search's work ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One scored clause of a leaf: a term (or a phrase) in one field, with its boost."""
+
+    fieldname: str
+    terms: tuple[str, ...]
+    boost: float
+
+    def query(self) -> wq.Query:
+        if len(self.terms) == 1:
+            return wq.Term(self.fieldname, self.terms[0], boost=self.boost)
+        return wq.Phrase(self.fieldname, list(self.terms), boost=self.boost)
+
+
 class _Run:
-    """Evaluates one query tree against one searcher."""
+    """Evaluates one query tree against one searcher.
+
+    Document sets are boolean arrays over the table's ordinals; record scores come from
+    whole posting arrays (kenniskamer.postings), phrases from Whoosh's phrase matcher.
+    """
 
     def __init__(self, engine: SearchEngine, searcher: Searcher, table: _DocTable, expand: bool):
         self.engine = engine
@@ -534,114 +593,137 @@ class _Run:
         self.expand = expand
         self.expansions: list[str] = []
         self.highlight: dict[str, set[str]] = defaultdict(set)  # field language -> terms to mark
-        self._sets: dict[Node, frozenset[int]] = {}
-        self._scores: dict[Node, dict[int, float] | None] = {}
+        self._parts: dict[Node, list[_Part] | None] = {}
+        self._sets: dict[Node, np.ndarray] = {}
+        self._scores: dict[Node, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._pages: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # owner, page, score: best first
 
-    # -- leaves to index queries --
+    # -- leaves to clauses --
 
-    def leaf_query(self, leaf: Node) -> wq.Query | None:
-        """The index query of one leaf; None when it has nothing to search for (stop words)."""
-        if isinstance(leaf, YearRange):
-            return wq.NumericRange("year", leaf.low, leaf.high)
-        if isinstance(leaf, Value):
-            return wq.Term({"language": "language"}.get(leaf.field, leaf.field), leaf.value)
-        assert isinstance(leaf, (Words, Phrase))
+    def leaf_parts(self, leaf: Words | Phrase) -> list[_Part] | None:
+        """The scored clauses of a text leaf; None when it has nothing to search for (stop words)."""
+        if leaf in self._parts:
+            return self._parts[leaf]
         bases = ("title", "summary", "body") if leaf.field is None else ("title",) if leaf.field == "title" else ()
-        parts = [q for q in (self._text_query(leaf.text, bases, 1.0),) if q is not None]
+        parts = self._text_parts(leaf.text, bases, 1.0)
         if leaf.field in (None, "author"):
-            author = self._phrase_or_term("author", analyze(leaf.text, "other"), FIELD_BOOSTS["author"])
+            author = self._part("author", _analyzed(leaf.text, "other"), FIELD_BOOSTS["author"])
             if author is not None and (leaf.field == "author" or not _only_stopwords(leaf.text)):
                 parts.append(author)
         if self.expand and leaf.field is None:
             for equivalent in self.engine.thesaurus.equivalents(leaf.text):
-                query = self._text_query(equivalent, bases, EXPANSION_BOOST)
-                if query is not None:
-                    parts.append(query)
+                more = self._text_parts(equivalent, bases, EXPANSION_BOOST)
+                if more:
+                    parts.extend(more)
                     if equivalent not in self.expansions:
                         self.expansions.append(equivalent)
-        if parts:
-            return _any(parts)
         # Stop words alone constrain nothing; words that occur nowhere match nothing.
-        return None if _only_stopwords(leaf.text) else wq.NullQuery
+        found = None if not parts and _only_stopwords(leaf.text) else parts
+        self._parts[leaf] = found
+        return found
 
-    def _text_query(self, text: str, bases: Sequence[str], boost: float) -> wq.Query | None:
+    def leaf_query(self, leaf: Node) -> wq.Query | None:
+        """The Whoosh query of a text leaf (for ranking one document's pages)."""
+        assert isinstance(leaf, (Words, Phrase))
+        parts = self.leaf_parts(leaf)
+        if parts is None:
+            return None
+        return _any([part.query() for part in parts]) if parts else wq.NullQuery
+
+    def _text_parts(self, text: str, bases: Sequence[str], boost: float) -> list[_Part]:
         parts = []
         for suffix in TEXT_SUFFIXES:
-            terms = analyze(text, suffix)
+            terms = _analyzed(text, suffix)
             if suffix == "other" and _only_stopwords(text):
-                terms = []
+                terms = ()
             self.highlight[suffix].update(terms)
             for base in bases:
-                query = self._phrase_or_term(f"{base}_{suffix}", terms, FIELD_BOOSTS[base] * boost)
-                if query is not None:
-                    parts.append(query)
-        return _any(parts) if parts else None
+                part = self._part(f"{base}_{suffix}", terms, FIELD_BOOSTS[base] * boost)
+                if part is not None:
+                    parts.append(part)
+        return parts
 
-    def _phrase_or_term(self, fieldname: str, terms: Sequence[str], boost: float) -> wq.Query | None:
-        """A Term or Phrase query, or None if a term does not occur in the field at all.
-
-        Leaving out absent terms keeps the query tree small: each clause costs a
-        matcher per segment even when it matches nothing.
-        """
+    def _part(self, fieldname: str, terms: Sequence[str], boost: float) -> _Part | None:
+        """A clause, or None if a term does not occur in the field at all."""
         if not terms or not all(self.table.has_term(self.searcher, fieldname, term) for term in set(terms)):
             return None
-        if len(terms) == 1:
-            return wq.Term(fieldname, terms[0], boost=boost)
-        return wq.Phrase(fieldname, list(terms), boost=boost)
+        return _Part(fieldname, tuple(terms), boost)
 
     # -- document sets --
 
-    def documents(self, node: Node | None) -> frozenset[int]:
+    def documents(self, node: Node | None) -> np.ndarray:
         """The documents a tree matches (all documents for an empty query)."""
+        table = self.table
         if node is None:
-            return self.table.all
+            return table.all
         if isinstance(node, And):
             positives = [p for p in node.parts if not isinstance(p, Not)]
             needed = required_parts(len(positives)) if node.loose else len(positives)
             if needed < len(positives):
-                counts: Counter[int] = Counter()
+                counts = np.zeros(table.size, dtype=np.int64)
                 for part in positives:
-                    counts.update(self.documents(part))
-                result = frozenset(o for o, n in counts.items() if n >= needed)
+                    counts += self.documents(part)
+                result = counts >= needed
             else:
-                result = self.table.all
+                result = table.all
                 for part in sorted(positives, key=lambda p: isinstance(p, (Or, And))):
                     result = result & self.documents(part)
-                    if not result:
+                    if not result.any():
                         return result
-            for part in node.parts:
-                if isinstance(part, Not):
-                    result = result - self.documents(part.part)
+            for negated in node.parts:
+                if isinstance(negated, Not):
+                    result = result & ~self.documents(negated.part)
             return result
         if isinstance(node, Or):
-            union: set[int] = set()
-            for part in node.parts:
-                union |= self.documents(part)
-            return frozenset(union)
+            union = table.none
+            for alternative in node.parts:
+                union = union | self.documents(alternative)
+            return union
         if isinstance(node, Not):
-            return self.table.all - self.documents(node.part)
+            return ~self.documents(node.part)
         if node not in self._sets:
             self._sets[node] = self._leaf_documents(node)
         return self._sets[node]
 
-    def _leaf_scores(self, leaf: Node) -> dict[int, float] | None:
-        """Record -> score of every record a text leaf matches (None: only stop words)."""
-        if leaf not in self._scores:
-            query = self.leaf_query(leaf)
-            self._scores[leaf] = None if query is None else dict(self.searcher.search(query, limit=None).items())
-        return self._scores[leaf]
+    def _leaf_documents(self, leaf: Node) -> np.ndarray:
+        table = self.table
+        if isinstance(leaf, YearRange):
+            return table.year_mask(leaf.low, leaf.high)
+        if isinstance(leaf, Value):
+            return table.value_mask(leaf.field, {leaf.value})
+        assert isinstance(leaf, (Words, Phrase))
+        scores = self._leaf_scores(leaf)
+        if scores is None:  # only stop words: no constraint
+            return table.all
+        return table.documents_of(scores[0])
 
-    def _leaf_documents(self, leaf: Node) -> frozenset[int]:
-        owners = self.table.record_doc
-        if isinstance(leaf, (Words, Phrase)):
-            scores = self._leaf_scores(leaf)
-            if scores is None:  # only stop words: no constraint
-                return self.table.all
-            return frozenset(owners[d] for d in scores if owners[d] >= 0)
-        query = self.leaf_query(leaf)
-        assert query is not None
-        docnums = self.searcher.docs_for_query(wq.And([query, wq.Term("kind", "doc")]))
-        return frozenset(owners[d] for d in docnums if owners[d] >= 0)
+    def _leaf_scores(self, leaf: Words | Phrase) -> tuple[np.ndarray, np.ndarray] | None:
+        """(records, scores) of every record a text leaf matches; None: only stop words.
+
+        A record's score is the sum of its clauses' scores, as an OR query of them would give.
+        """
+        if leaf in self._scores:
+            return self._scores[leaf]
+        parts = self.leaf_parts(leaf)
+        found: tuple[np.ndarray, np.ndarray] | None = None
+        if parts is not None:
+            pieces = [self._part_scores(part) for part in parts]
+            pieces = [piece for piece in pieces if len(piece[0])]
+            if not pieces:
+                found = (np.zeros(0, dtype=np.int64), np.zeros(0))
+            elif len(pieces) == 1:
+                found = pieces[0]
+            else:
+                records, where = np.unique(np.concatenate([p[0] for p in pieces]), return_inverse=True)
+                found = (records, np.bincount(where, weights=np.concatenate([p[1] for p in pieces])))
+        self._scores[leaf] = found
+        return found
+
+    def _part_scores(self, part: _Part) -> tuple[np.ndarray, np.ndarray]:
+        postings = self.table.postings
+        if len(part.terms) == 1:
+            return postings.scores(self.searcher, part.fieldname, part.terms[0], part.boost)
+        return postings.phrase_scores(self.searcher, part.fieldname, part.terms, part.boost)
 
     # -- ranking --
 
@@ -651,85 +733,91 @@ class _Run:
         return _any(queries) if queries else None
 
     @staticmethod
-    def _positive_text(tree: Node | None) -> list[Node]:
+    def _positive_text(tree: Node | None) -> list[Words | Phrase]:
         return [leaf for leaf, negated in leaves(tree) if not negated and isinstance(leaf, (Words, Phrase))]
 
-    def score(self, tree: Node | None, matched: frozenset[int]) -> dict[int, tuple[float, list[tuple[float, int]]]]:
-        """Per matched document: its score and its scored pages (score, page), best first.
+    def score(self, tree: Node | None, matched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every document's score, and which documents were scored at all.
 
-        A record's score is the sum of its leaves' scores (what an OR query would
-        give); a document's is its doc record's plus its best pages', weighted.
+        A record's score is the sum of its leaves' scores; a document's is its doc record's
+        plus its best pages', weighted by PAGE_WEIGHTS (reference-list pages count less).
+        The matched documents' pages, best first, are kept for ``pages``.
         """
-        record_scores: dict[int, float] = defaultdict(float)
-        for leaf in self._positive_text(tree):
-            for docnum, score in (self._leaf_scores(leaf) or {}).items():
-                record_scores[docnum] += score
-        per_doc: dict[int, list[tuple[float, int]]] = defaultdict(list)
-        doc_scores: dict[int, float] = defaultdict(float)
-        owners, pages, refs = self.table.record_doc, self.table.record_page, self.table.record_refs
-        for docnum, score in record_scores.items():
-            owner = owners[docnum]
-            if owner < 0 or owner not in matched:
-                continue
-            page = pages[docnum]
-            if page == 0:
-                doc_scores[owner] += score
-            else:
-                per_doc[owner].append((score * (REFERENCES_WEIGHT if refs[docnum] else 1.0), page))
-        scored: dict[int, tuple[float, list[tuple[float, int]]]] = {}
-        for owner in set(per_doc) | set(doc_scores):
-            page_scores = sorted(per_doc.get(owner, ()), reverse=True)
-            total = doc_scores.get(owner, 0.0) + sum(w * s for w, (s, _) in zip(PAGE_WEIGHTS, page_scores))
-            scored[owner] = (total, page_scores)
-        return scored
-
-    def rank(self, tree: Node | None, matched: frozenset[int], sort: str) -> list[tuple[int, float, list[int]]]:
-        """(document, score, best pages) for every matched document, in the asked order."""
-        scored = self.score(tree, matched) if matched else {}
-        facets = self.table.facets
-        rows = [(o, scored[o][0] if o in scored else 0.0, [p for _, p in scored[o][1]] if o in scored else []) for o in matched]
-        if sort == "newest" or (sort == "relevance" and not scored):
-            rows.sort(key=lambda r: (facets[r[0]]["date"] or str(facets[r[0]]["year"] or ""), r[1]), reverse=True)
-        elif sort == "added":
-            rows.sort(key=lambda r: (facets[r[0]]["added"], r[1]), reverse=True)
-        else:
-            rows.sort(key=lambda r: (-r[1], facets[r[0]]["added"]))
-        return rows
-
-    def hits(self, rows: Sequence[tuple[int, float, list[int]]], passages: int) -> list[Hit]:
-        """Hits with highlighted passages for the shown rows."""
         table = self.table
-        docs = self.engine._documents([table.doc_ids[o] for o, _, _ in rows])
-        wanted: list[tuple[str, int]] = []
-        pages_of: dict[str, list[int]] = {}
-        for ordinal, _score, pages in rows:
-            doc_id = table.doc_ids[ordinal]
-            chosen = pages[:passages]
-            pages_of[doc_id] = chosen
-            wanted.extend((doc_id, page) for page in chosen)
-        texts = self.engine.library.page_texts(wanted)
+        pieces = [s for leaf in self._positive_text(tree) for s in (self._leaf_scores(leaf),) if s is not None and len(s[0])]
+        totals = np.zeros(table.size + 1)
+        scored = np.zeros(table.size + 1, dtype=bool)
+        if not pieces:
+            nothing = np.zeros(0, dtype=np.int64)
+            self._pages = (nothing, nothing, np.zeros(0))
+            return totals[: table.size], scored[: table.size]
+        records, where = np.unique(np.concatenate([p[0] for p in pieces]), return_inverse=True)
+        scores = np.bincount(where, weights=np.concatenate([p[1] for p in pieces]))
+        owners = table.record_doc[records]
+        keep = np.append(matched, False)[owners]
+        records, scores, owners = records[keep], scores[keep], owners[keep]
+        scored[owners] = True
+        pages = table.record_page[records]
+        is_doc = pages == 0
+        totals += np.bincount(owners[is_doc], weights=scores[is_doc], minlength=table.size + 1)
+        page_owners, page_numbers = owners[~is_doc], pages[~is_doc]
+        page_scores = scores[~is_doc] * table.record_weight[records[~is_doc]]
+        order = np.lexsort((-page_numbers, -page_scores, page_owners))  # by document, best page first
+        page_owners, page_numbers, page_scores = page_owners[order], page_numbers[order], page_scores[order]
+        if len(order):
+            starts = np.flatnonzero(np.r_[True, page_owners[1:] != page_owners[:-1]])
+            rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+            best = rank < len(PAGE_WEIGHTS)
+            weights = np.asarray(PAGE_WEIGHTS)[rank[best]]
+            totals += np.bincount(page_owners[best], weights=page_scores[best] * weights, minlength=table.size + 1)
+        self._pages = (page_owners, page_numbers, page_scores)
+        return totals[: table.size], scored[: table.size]
+
+    def rank(self, tree: Node | None, matched: np.ndarray, sort: str) -> tuple[np.ndarray, np.ndarray]:
+        """The matched documents in the asked order, and every document's score."""
+        table = self.table
+        totals, scored = self.score(tree, matched)
+        ordinals = np.flatnonzero(matched)
+        score = totals[ordinals]
+        if sort == "newest" or (sort == "relevance" and not scored.any()):
+            order = np.lexsort((-score, -table.date_rank[ordinals]))
+        elif sort == "added":
+            order = np.lexsort((-score, -table.added_rank[ordinals]))
+        else:
+            order = np.lexsort((table.added_rank[ordinals], -score))
+        return ordinals[order], totals
+
+    def pages(self, ordinal: int) -> list[int]:
+        """The scored pages of a matched document, best first (after ``score``)."""
+        if self._pages is None:
+            return []
+        owners, numbers, _ = self._pages
+        low, high = np.searchsorted(owners, [ordinal, ordinal + 1])
+        return numbers[low:high].tolist()
+
+    def hits(self, ordinals: Sequence[int], totals: np.ndarray, passages: int) -> list[Hit]:
+        """Hits with highlighted passages for the shown documents."""
+        table = self.table
+        docs = self.engine._documents([table.doc_ids[o] for o in ordinals])
+        pages_of = {table.doc_ids[o]: self.pages(o)[:passages] for o in ordinals}
+        texts = self.engine.library.page_texts([(doc_id, page) for doc_id, pages in pages_of.items() for page in pages])
         hits = []
-        for ordinal, score, _pages in rows:
+        for ordinal in ordinals:
             doc_id = table.doc_ids[ordinal]
             if doc_id not in docs:
                 continue
             doc = docs[doc_id]
             suffix = text_suffix(doc.language)
-            found = []
-            for page in pages_of[doc_id]:
-                passage = highlight(texts.get((doc_id, page), ""), page, self.highlight[suffix] | self.highlight["other"], suffix)
-                if passage is not None:
-                    found.append(passage)
-            hits.append(Hit(doc, score, tuple(found)))
+            terms = self.highlight[suffix] | self.highlight["other"]
+            found = [highlight(texts.get((doc_id, page), ""), page, terms, suffix) for page in pages_of[doc_id]]
+            hits.append(Hit(doc, float(totals[ordinal]), tuple(p for p in found if p is not None)))
         return hits
 
     def _best_pages(self, scoring: wq.Query, doc_id: str, limit: int) -> list[int]:
         """The best-scoring pages of one document (the rare doc_id term drives the intersection)."""
         query = wq.And([wq.Term("doc_id", doc_id), wq.Term("kind", "page"), scoring])
         results = self.searcher.search(query, limit=limit)
-        return [self.table.record_page[docnum] for docnum in results.docs()]
-
-
+        return [int(self.table.record_page[docnum]) for docnum in results.docs()]
 
 
 def _only_stopwords(text: str) -> bool:
@@ -740,48 +828,73 @@ def _only_stopwords(text: str) -> bool:
 # -- highlighting ----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=20_000)
+def _analyzed(text: str, suffix: str) -> tuple[str, ...]:
+    """The index terms of a query's words (the thesaurus brings the same ones back often)."""
+    return tuple(analyze(text, suffix))
+
+
 @lru_cache(maxsize=200_000)
 def _term(token: str, suffix: str) -> str | None:
     terms = analyze(token, suffix)
     return terms[0] if terms else None
 
 
-_ACCENTED = {
-    "a": "aàáâãäå", "c": "cç", "e": "eèéêë", "i": "iìíîï", "n": "nñ", "o": "oòóôõöø", "u": "uùúûü", "y": "yýÿ",
-}
+_WORD_FROM = re.compile(r"\w+")
+_LATIN_ACCENTED = re.compile(r"[\u00c0-\u024f]")
 
 
-@lru_cache(maxsize=4096)
-def _candidates(starts: frozenset[str]) -> re.Pattern[str]:
-    """A regex for words beginning with any of these folded starts, accents allowed."""
-    def letter(char: str) -> str:
-        variants = _ACCENTED.get(char, char)
-        return f"[{variants}{variants.upper()}]" if len(variants) > 1 else re.escape(char)
+def _word_starts(text: str, starts: set[str]) -> list[tuple[int, int, str]]:
+    """(begin, end, word) of every word of the text whose first letters, folded, are one of ``starts``.
 
-    alternatives = sorted(("".join(letter(c) for c in start) for start in starts), key=len, reverse=True)
-    return re.compile(r"\b(?i:" + "|".join(alternatives) + r")\w*")
+    One ``str.find`` sweep per start over the lower-cased text runs at C speed, where a
+    case-insensitive regex of alternatives costs about half a microsecond a character;
+    words with an accent in their first letters (``ruïne``) are looked up on their own.
+    """
+    key = text.lower()
+    if len(key) != len(text):  # a letter whose lower case is longer (e.g. "İ"): keep the offsets right
+        key = "".join(c if len(c) == 1 else "_" for c in map(str.lower, text))
+    found: dict[int, tuple[int, int, str]] = {}
+
+    def add(at: int) -> None:
+        if at not in found and (at == 0 or not (key[at - 1].isalnum() or key[at - 1] == "_")):
+            match = _WORD_FROM.match(text, at)
+            if match:
+                found[at] = (at, match.end(), match.group())
+
+    for start in starts:
+        at = key.find(start)
+        while at >= 0:
+            add(at)
+            at = key.find(start, at + 1)
+    if not key.isascii():
+        for accent in _LATIN_ACCENTED.finditer(key):
+            at = accent.start()
+            while at > 0 and accent.start() - at < 2 and (key[at - 1].isalnum() or key[at - 1] == "_"):
+                at -= 1
+            if fold(key[at : at + 3])[:3] in starts:
+                add(at)
+    return sorted(found.values())
 
 
 def highlight(text: str, page: int, terms: set[str], suffix: str, *, width: int = PASSAGE_CHARS) -> Passage | None:
     """The stretch of about ``width`` characters of a page with the most query terms, marked.
 
     Only words that start like a query term are analysed (stems are prefixes of the
-    words they come from), so a page costs one regex scan, not one stemmer call per word.
+    words they come from), so a page costs a few string searches, not one stemmer call per word.
     """
     if not text or not terms:
         return None
-    pattern = _candidates(frozenset(term[:3] for term in terms))
     found: list[tuple[int, int, str]] = []
-    for match in pattern.finditer(text):
-        word = match.group()
+    for begin, end, word in _word_starts(text, {term[:3] for term in terms}):
         term = _term(word, suffix)
         if term in terms or fold(word) in terms:
-            found.append((match.start(), match.end(), term or word))
+            found.append((begin, end, term or word))
     if not found:
         return None
     starts = [begin for begin, _, _ in found]
     best, best_score = 0, -1
-    for index, (begin, _, _) in enumerate(found):
+    for begin, _, _ in found:
         low = max(0, begin - width // 5)
         inside = found[bisect_left(starts, low) : bisect_left(starts, low + width)]
         score = 2 * len({term for _, _, term in inside}) + len(inside)

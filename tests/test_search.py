@@ -185,3 +185,50 @@ def test_threads_share_an_engine_safely(sample_library: Path) -> None:
         thread.join()
     engine.close()
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("fieldname", "terms"),
+    [
+        ("body_en", ["migrat"]),  # over 128 postings: several posting blocks
+        ("body_en", ["refuge"]),
+        ("title_en", ["polar"]),
+        ("summary_en", ["attitud"]),
+        ("author", ["hopkins"]),
+        ("body_en", ["public", "support"]),  # phrases need positions
+        ("body_en", ["asylum", "seeker"]),
+        ("body_en", ["far", "right", "parti"]),
+        ("body_en", ["support", "public"]),  # both words, rarely in this order
+    ],
+)
+def test_bulk_scores_are_whooshs_scores(topical_library: Path, fieldname: str, terms: list[str]) -> None:
+    """The array scoring (kenniskamer.postings) gives exactly the records and scores of Whoosh's own matchers."""
+    from whoosh import query as wq
+
+    from kenniskamer.index import open_index
+    from kenniskamer.postings import PostingCache
+
+    ix = open_index(Library.open(topical_library))
+    with ix.searcher() as searcher:
+        cache = PostingCache(searcher.reader().doc_count_all())
+        if len(terms) == 1:
+            records, scores = cache.scores(searcher, fieldname, terms[0], 0.4)
+            expected = dict(searcher.search(wq.Term(fieldname, terms[0], boost=0.4), limit=None).items())
+        else:
+            records, scores = cache.phrase_scores(searcher, fieldname, terms, 0.4)
+            expected = dict(searcher.search(wq.Phrase(fieldname, terms, boost=0.4), limit=None).items())
+        ours = dict(zip(records.tolist(), scores.tolist()))
+    ix.close()
+    assert ours.keys() == expected.keys()
+    assert all(abs(ours[record] - expected[record]) < 1e-9 for record in expected)
+    assert len(expected) > (128 if terms in (["migrat"], ["refuge"]) else 0)
+
+
+def test_filters_take_theme_labels_with_hyphens_and_refuse_odd_digits(sample_library: Path) -> None:
+    engine = SearchEngine(Library.open(sample_library))
+    by_label = engine.search(SearchQuery("", filters={"theme": ("Populisme en radicaal-rechts",)}))
+    by_id = engine.search(SearchQuery("", filters={"theme": ("populisme",)}))
+    assert by_label.total == by_id.total > 0
+    for odd in ("²", "12345", "２０２０"):  # digits to str.isdigit(), not years
+        with pytest.raises(QueryError, match="is not a year"):
+            engine.search(SearchQuery("", filters={"year": (odd,)}))
