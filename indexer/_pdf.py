@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import math
@@ -357,13 +358,13 @@ def _read_pdfminer(doc: PDFDocument) -> _Pages:
             try:
                 interpreter.process_page(page)
                 layout = device.get_result()
-            except Exception:  # noqa: BLE001 - one broken page must not cost the others
+            except Exception:  # one broken page must not cost the others
                 pages.texts.append(None)
                 continue
             pages.texts.append(_layout_text(layout))
             if len(pages.layouts) < _LAYOUT_PAGES:
                 pages.layouts.append(_layout_lines(layout))
-    except Exception:  # noqa: BLE001 - a broken page tree: keep the pages read so far
+    except Exception:  # a broken page tree: keep the pages read so far
         pass
     return pages
 
@@ -407,7 +408,7 @@ def _open_pdfminer(data: bytes, password: str | None) -> tuple[PDFDocument | Non
         return PDFDocument(PDFParser(io.BytesIO(data)), password=password or ""), ""
     except PDFPasswordIncorrect:
         raise
-    except Exception as err:  # noqa: BLE001 - pdfminer raises anything on broken files
+    except Exception as err:  # pdfminer raises anything on broken files
         return None, _describe(err)
 
 
@@ -419,17 +420,15 @@ def _describe(err: BaseException) -> str:
 def _read_meta(doc: PDFDocument) -> _Meta:
     """Info dictionary, XMP and /Lang; parts that fail to parse are left out."""
     meta = _Meta()
-    try:
+    with contextlib.suppress(Exception):  # metadata is optional; a broken dictionary is not fatal
         meta.info = _read_info(doc)
-    except Exception:  # noqa: BLE001 - metadata is optional; a broken dictionary is not fatal
-        pass
     try:
         catalog = doc.catalog
         meta.lang = _pdf_text(resolve1(catalog.get("Lang"))) or None
         stream = resolve1(catalog.get("Metadata"))
         if isinstance(stream, PDFStream):
             meta.xmp = parse_xmp(stream.get_data())
-    except Exception:  # noqa: BLE001 - same: a broken catalog or XMP stream is not fatal
+    except Exception:  # same: a broken catalog or XMP stream is not fatal
         pass
     return meta
 
@@ -713,7 +712,7 @@ _FURNITURE = re.compile(
 )
 _SPACED_LETTERS = re.compile(r"^(?:\w{1,2} ){4,}")
 _ONE_CAPS_WORD = re.compile(r"^[^\W\d_a-zß]{3,}\W*$")
-_NAME_PARTICLES = set("van der den de von da di du la le y and und en et zu ten ter het".split())
+_NAME_PARTICLES = set("van der den de von da di du la le y and und en et zu ten ter het".split())  # noqa: SIM905
 _AUTHOR_JOINERS = re.compile(r",| and | und | en | et |&|·|\||[†‡§¶*]|\w\d")
 _TRAILING_MARKS = re.compile(r"[\s*∗†‡§¶]+$")
 _AFFILIATION = re.compile(
@@ -799,9 +798,9 @@ def _join_title_lines(lines: Iterable[str]) -> str:
         line = line.strip()
         if not text:
             text = line
-        elif text[-1] in "\x02\ufffe\xad":
-            text = text[:-1] + line
-        elif text.endswith("-") and line[:1].islower() and text[-2:-1].isalpha():
+        elif text[-1] in "\x02\ufffe\xad" or (
+            text.endswith("-") and line[:1].islower() and text[-2:-1].isalpha()
+        ):
             text = text[:-1] + line
         else:
             text = f"{text} {line}"
@@ -950,10 +949,14 @@ def _choose_title(
     from_meta = _metadata_title(meta, first_pages)
     spot = _layout_title(pages.layouts, _running_headers(texts))
     from_layout = spot.text if spot else None
-    if from_meta and from_layout:
-        # The layout often adds the subtitle the metadata left out.
-        if len(from_layout) > len(from_meta) and _squash(from_layout).startswith(_squash(from_meta)):
-            return from_layout, "layout", spot
+    # The layout often adds the subtitle the metadata left out.
+    if (
+        from_meta
+        and from_layout
+        and len(from_layout) > len(from_meta)
+        and _squash(from_layout).startswith(_squash(from_meta))
+    ):
+        return from_layout, "layout", spot
     if from_meta:
         return from_meta, "metadata", spot
     return (from_layout, "layout", spot) if from_layout else (None, None, spot)
@@ -978,7 +981,7 @@ _NAME_NOISE = re.compile(
     r"|[\ue000-\uf8ff\r\n\t()\[\]]"
 )
 # Words that are never part of a person's name, though printed with a capital.
-_NOT_NAME_WORDS = set(  # noqa: SIM905 - a word list reads better as text
+_NOT_NAME_WORDS = set(
     """
     abstract access accepted appendix article articles association author authors brief center centre chapter
     citation college commons contents copyright correspondence creative data department discussion draft edited
@@ -997,7 +1000,7 @@ _NOT_NAME_WORDS = set(  # noqa: SIM905 - a word list reads better as text
     coverage methods results conclusion conference proceedings workshop thesis dissertation
     beleid onderzoek rapport verkiezingen migratie integratie samenleving forschung bericht studie gesellschaft
     politik
-    """.split()
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _AFFILIATION_WORD = re.compile(
     r"\b(?:Univ\w*|Institut\w*|College|School|Department|Dept\.|Centre|Center|Faculty|Faculteit|Hochschule"
@@ -1593,6 +1596,135 @@ def _metadata_summary(meta: _Meta) -> str | None:
     return None
 
 
+# --------------------------------------------------------------------------- running headers and footers
+
+# A journal prints its name, the authors, the short title, a "Downloaded from ... on ..."
+# note and the page number on most pages; in the index they are noise and they crowd out
+# the real passages of a hit. A line counts as running when it stands among the first or
+# last lines of a page and comes back (its letters, that is: numbers change) on most odd or
+# most even pages (left and right pages often carry different ones).
+_RUNNING_MIN_PAGES = 4  # pages of _RUNNING_MIN_LINES lines or more; in fewer, a repeat says little
+_RUNNING_MIN_LINES = 3  # on a shorter page (a cover, a picture) every line is at the edge
+_RUNNING_EDGE_LINES = 5  # lines at the top and at the bottom of a page where one may stand
+_RUNNING_SHARE = 0.6  # of the odd or of the even pages; table rows ("Observations") reach 0.3
+_RUNNING_MIN_REPEATS = 3
+# Page numbers: the same offset from the page index on this many pages, at most
+# _NUMBER_GAP pages apart (a page with a full-page table or figure may have none).
+_NUMBER_RUN = 3
+_NUMBER_GAP = 4
+_NUMBER_LIST = 3  # this many bare numbers at the edges of one page are a list or a table
+_PAGE_NUMBER = re.compile(r"\W*(\d{1,4})\W*")  # "12", "- 12 -", "12 |"
+_KEPT_WORD = re.compile(r"[^\W\d_]{2,}")
+_NAME_JOINS = {"and", "und", "en", "et", "al"}
+
+
+def _running_key(line: str) -> str:
+    """What a running line keeps from page to page: its letters ("12 E. Bleich et al." and
+    "E. Bleich et al. 13" are both "ebleichetal"); a line without letters is its own key."""
+    return "".join(filter(str.isalpha, line)).casefold() or " ".join(line.split())
+
+
+def _page_number(line: str) -> int | None:
+    match = _PAGE_NUMBER.fullmatch(line)
+    return int(match.group(1)) if match else None
+
+
+def _words(text: str) -> set[str]:
+    return set(_KEPT_WORD.findall(text.casefold())) - _NAME_JOINS
+
+
+def _edge_lines(lines: Sequence[str]) -> list[int]:
+    """Indexes of the first and last non-blank lines of a page (each once)."""
+    filled = [index for index, line in enumerate(lines) if line.strip()]
+    if len(filled) <= 2 * _RUNNING_EDGE_LINES:
+        return filled
+    return filled[:_RUNNING_EDGE_LINES] + filled[-_RUNNING_EDGE_LINES:]
+
+
+def _running_keys(keys: Sequence[dict[int, str]]) -> set[str]:
+    """The keys of edge lines that come back on enough of the even or of the odd pages."""
+    seen: list[Counter[str]] = [Counter(), Counter()]
+    counted = [0, 0]
+    for number, page_keys in enumerate(keys):
+        if len(page_keys) >= _RUNNING_MIN_LINES:
+            counted[number % 2] += 1
+            seen[number % 2].update(set(page_keys.values()))
+    return {
+        key
+        for key in seen[0].keys() | seen[1].keys()
+        if seen[0][key] + seen[1][key] >= _RUNNING_MIN_REPEATS
+        and any(counted[side] and seen[side][key] >= _RUNNING_SHARE * counted[side] for side in (0, 1))
+    }
+
+
+def _page_numbers(split: Sequence[Sequence[str]], edges: Sequence[list[int]]) -> set[tuple[int, int]]:
+    """(page, line) of the numbers that go up with the pages: the same offset from the page
+    index on _NUMBER_RUN pages close together. A year or a count in a table does not."""
+    spots: dict[int, dict[int, list[int]]] = {}  # offset -> page -> lines
+    for number, edge in enumerate(edges):
+        printed = [(index, value) for index in edge if (value := _page_number(split[number][index])) is not None]
+        if len(printed) >= _NUMBER_LIST:
+            continue
+        for index, value in printed:
+            spots.setdefault(value - number, {}).setdefault(number, []).append(index)
+    found: set[tuple[int, int]] = set()
+    for pages in spots.values():
+        runs: list[list[int]] = []
+        for number in pages:  # in page order
+            if runs and number - runs[-1][-1] <= _NUMBER_GAP:
+                runs[-1].append(number)
+            else:
+                runs.append([number])
+        for run in runs:
+            if len(run) >= _NUMBER_RUN:
+                found.update((number, index) for number in run for index in pages[number])
+    return found
+
+
+def find_running_lines(pages: Sequence[str], *, keep: Sequence[str] = ()) -> list[set[int]]:
+    """Per page, the indexes in page.split("\\n") of its running header, footer and page-number lines.
+
+    keep: the title and the authors' names; on the first page with text and the first of a
+    few lines, where the title is printed, a line made of their words stays even where it
+    also runs as a header. A page of one or two lines (a cover) loses its running lines
+    only if it holds nothing else.
+    """
+    return _running_lines([page.split("\n") for page in pages], keep)
+
+
+def _running_lines(split: Sequence[Sequence[str]], keep: Sequence[str]) -> list[set[int]]:
+    """find_running_lines for pages already split into lines."""
+    found: list[set[int]] = [set() for _ in split]
+    edges = [_edge_lines(lines) for lines in split]
+    full = [number for number, edge in enumerate(edges) if len(edge) >= _RUNNING_MIN_LINES]
+    if len(full) < _RUNNING_MIN_PAGES:
+        return found
+    keys = [{index: _running_key(split[number][index]) for index in edge} for number, edge in enumerate(edges)]
+    running, numbers = _running_keys(keys), _page_numbers(split, edges)
+    kept_words = set().union(*map(_words, keep))
+    title_pages = {full[0], next(number for number, edge in enumerate(edges) if edge)}
+    for number, edge in enumerate(edges):
+        for index in edge:
+            line = split[number][index]
+            title_line = number in title_pages and len(words := _words(line)) >= 2 and words <= kept_words
+            if (keys[number][index] in running and not title_line) or (number, index) in numbers:
+                found[number].add(index)
+        if len(edge) < _RUNNING_MIN_LINES and len(found[number]) < len(edge):
+            found[number] = set()
+    return found
+
+
+def strip_running_lines(pages: Sequence[str], *, keep: Sequence[str] = ()) -> list[str]:
+    """The pages without their running headers, footers and page numbers (same count, same order)."""
+    split = [page.split("\n") for page in pages]
+    stripped = list(pages)
+    for number, drop in enumerate(_running_lines(split, keep)):
+        if drop:
+            kept = "\n".join(line for index, line in enumerate(split[number]) if index not in drop)
+            stripped[number] = (_BLANK_LINES.sub("\n\n", kept) if "\n\n\n" in kept else kept).strip()
+    return stripped
+
+
 # --------------------------------------------------------------------------- extract_pdf
 
 _PROVENANCE_FIELDS = ("title", "authors", "date", "publisher", "language_hint", "summary", "keywords")
@@ -1612,7 +1744,7 @@ def extract_pdf(data: bytes, *, password: str | None = None) -> Extracted:
         ) from err
     except RecursionError as err:
         raise _damaged("its structure loops or is nested too deeply") from err
-    except Exception as err:  # noqa: BLE001 - parsers raise anything on hostile files; the curator gets one line
+    except Exception as err:  # parsers raise anything on hostile files; the curator gets one line
         raise _damaged(_describe(err)) from err
 
 
@@ -1681,7 +1813,7 @@ def _declared_pages(doc: PDFDocument) -> int | None:
     """The /Count of the page tree (trusted only to tell an empty document)."""
     try:
         count = resolve1(resolve1(resolve1(doc.catalog.get("Pages")).get("Count")))
-    except Exception:  # noqa: BLE001 - a broken page tree has no usable count
+    except Exception:  # a broken page tree has no usable count
         return None
     return count if isinstance(count, int) else None
 
@@ -1696,7 +1828,8 @@ def _assemble(texts: list[str], pages: _Pages, meta: _Meta) -> Extracted:
     printed_date = find_printed_date(first_pages)
     extracted = Extracted(
         mime=MIME,
-        pages=tuple(texts),
+        # Title, authors and dates above are read with the running lines still in place.
+        pages=tuple(strip_running_lines(texts, keep=(title or "", *authors))),
         title=title,
         authors=authors,
         date=printed_date or _metadata_date(meta),

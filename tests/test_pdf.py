@@ -19,10 +19,12 @@ from indexer._pdf import (
     find_cited_authors,
     find_printed_date,
     find_printed_venue,
+    find_running_lines,
     parse_name_line,
     parse_pdf_date,
     parse_xmp,
     split_authors,
+    strip_running_lines,
 )
 from kenniskamer.errors import ExtractionError
 from kenniskamer.models import FLAG_NEEDS_OCR, Extracted
@@ -331,13 +333,140 @@ def test_title_provenance(topical: dict[str, Extracted]) -> None:
 def test_page_numbers_are_kept(topical: dict[str, Extracted]) -> None:
     pvv = topical["nl_pvv_verkiezingsprogramma-2025.pdf"].pages
     assert len(pvv) == 41
-    for number in range(1, len(pvv) + 1):
-        assert re.search(rf"PARTIJ VOOR DE VRIJHEID {number}\b", pvv[number - 1]), number
+    # Each chapter opens on the page whose footer (now gone) printed that number.
+    chapters = {6: "1 Totale asielstop", 11: "2 Veiligheid", 39: "11 Koopkracht en Financiën"}
+    for number, heading in chapters.items():
+        assert pvv[number - 1].startswith(heading), number
+    assert pvv[4] == pvv[9] == ""  # pages with only the running footer keep their place
     denk = topical["nl_denk_verkiezingsprogramma-2025.pdf"].pages
     assert denk[1] == ""  # an empty page keeps its place
     assert "Inhoudsopgave" in denk[2]
     # The 1,460 pages of the topical corpus, each its own entry.
     assert sum(len(doc.pages) for doc in topical.values()) == 1460
+
+
+# --------------------------------------------------------------------------- running headers and footers
+
+
+def synthetic_article() -> list[str]:
+    """Eight pages with a title page, alternating running heads, a download note and page numbers."""
+    topics = ["housing", "labour", "schools", "crime", "welfare", "language", "religion", "borders"]
+    pages = []
+    for number, topic in enumerate(topics, start=1):
+        body = [f"Attitudes toward {topic} differ between the regions.", f"The {topic} effect holds in every model."]
+        if number in (3, 5):
+            body.insert(0, "The results are shown in Table 2.")  # a sentence that starts two pages
+        if number == 6:
+            body.append("2018")  # a year in a table at the foot of the page
+        if number == 1:
+            head = ["A Study of Things", "Jane Doe and John Roe"]
+        elif number % 2 == 0:
+            head = [f"{number} J. DOE AND J. ROE"]
+        else:
+            head = [f"A STUDY OF THINGS {number}"]
+        foot = ["Downloaded from example.org on 03 May 2024", str(number)]
+        pages.append("\n".join([*head, *body, *foot]))
+    return pages
+
+
+def test_find_running_lines_on_a_synthetic_article() -> None:
+    pages = synthetic_article()
+    found = find_running_lines(pages, keep=("A Study of Things", "Jane Doe", "John Roe"))
+    # Page 1 keeps its title and byline; it loses the download note and its number.
+    assert found[0] == {4, 5}
+    for number, lines in enumerate(found[1:], start=2):
+        split = pages[number - 1].split("\n")
+        assert [split[index] for index in sorted(lines)] == [
+            split[0], "Downloaded from example.org on 03 May 2024", str(number)
+        ], number
+    stripped = strip_running_lines(pages, keep=("A Study of Things",))
+    assert stripped[2] == (
+        "The results are shown in Table 2.\n"
+        "Attitudes toward schools differ between the regions.\n"
+        "The schools effect holds in every model."
+    )
+    assert stripped[4].startswith("The results are shown in Table 2.")
+    assert stripped[5].endswith("every model.\n2018")
+    assert len(stripped) == len(pages)
+
+
+def test_find_running_lines_leaves_short_documents_and_pages_alone() -> None:
+    pages = synthetic_article()
+    assert find_running_lines(pages[:3]) == [set(), set(), set()]  # too few pages to tell
+    potatoes = [f"Potato {n}" for n in range(30)]  # one line per page: all of it is content
+    assert strip_running_lines(potatoes) == potatoes
+    # A cover that repeats the footer beside its own text keeps both lines.
+    cover = "Concept-verkiezingsprogramma 2025\nHet kan wél"
+    topics = ["wonen", "werk", "zorg", "onderwijs", "klimaat", "veiligheid"]
+    inner = [f"Concept-verkiezingsprogramma 2025\nOver {topic}.\nWat wij willen: {topic}.\n{n}" for n, topic in enumerate(topics, 2)]
+    stripped = strip_running_lines([cover, *inner])
+    assert stripped[0] == cover
+    assert stripped[1] == "Over wonen.\nWat wij willen: wonen."
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("name", "running", "kept"),
+    [
+        # Short title on odd pages and the journal on even pages, each with the page number.
+        (
+            "en_czymara2025_discursive-shifts-junge-freiheit.pdf",
+            ["DISCURSIVE SHIFTS IN THE GERMAN RIGHT-WING NEWSPAPER JUNGE FREIHEIT 1997–2019 133", "134 GERMAN POLITICS"],
+            "and the goal of unrestrained German sovereignty (Pfahl-Traughber",
+        ),
+        # A three-line download note and the journal line at the foot of every page.
+        (
+            "en_czymara2017_refugees-unwelcome_ESR.pdf",
+            ["Downloaded from https://academic.oup.com/esr/article-abstract/33/6/735/4557564", "on 01 December 2017",
+             "738 European Sociological Review, 2017, Vol. 33, No. 6"],
+            "Salient events and attacks: C. H.: Charlie Hebdo",
+        ),
+        # Publisher's licence line and Wiley's download note on every page, the short title on odd ones.
+        (
+            "en_janssen-turkenburg2024_affective-polarization-democratic-support_EJPR.pdf",
+            ["BREAKING FREE FROM LINEAR ASSUMPTIONS 5", "Downloaded from https://ejpr.onlinelibrary.wiley.com",
+             "© 2024 The Author(s). European Journal of Political Research published by John Wiley"],
+            "Especially in cross-national research, the reliance on vertical like/dislike items",
+        ),
+        # Cairn's download note, printed twice at the foot of every page.
+        (
+            "fr_bleich2022_couverture-black-lives-matter-france.pdf",
+            ["Téléchargé le 24/10/2022 sur www.cairn.info"],
+            "Accès : https://www.acpm.fr/Les-chiffres",
+        ),
+        # A party manifesto's footer: slogan and name on 88 of 91 pages.
+        (
+            "nl_cda_verkiezingsprogramma-2025.pdf",
+            ["Bouwen op vertrouwen. Onze keuzes voor een fatsoenlijk land.", "CDA verkiezingsprogramma 2025"],
+            "Geluk zit in een klein ho",
+        ),
+    ],
+)  # fmt: skip
+def test_running_headers_and_footers_are_removed(
+    topical: dict[str, Extracted], name: str, running: list[str], kept: str
+) -> None:
+    doc = topical[name]
+    inner = doc.pages[2:]  # page 1 keeps what is its own (a title page, a cover)
+    for line in running:
+        assert not any(line in page for page in inner), line
+    assert any(kept in page for page in doc.pages)
+
+
+@needs_corpus
+def test_title_and_byline_stay_on_the_first_page(topical: dict[str, Extracted]) -> None:
+    # "Wer ist in Deutschland willkommen?" heads the odd pages and is the title on page 1.
+    wer = topical["de_czymara-schmidt-catran2016_wer-ist-in-deutschland-willkommen.pdf"].pages
+    assert "Wer ist in Deutschland willkommen?\nEine Vignettenanalyse" in wer[0]
+    # (Three pages keep it where pdfium glued it to a table heading: only whole lines go.)
+    heads = [n for n, page in enumerate(wer) if "Wer ist in Deutschland willkommen?" in page.split("\n")]
+    assert heads == [0]
+    # The byline heads the even pages: it stays under the title on page 1 only.
+    frames = topical["en_czymara-klingeren2022_frame-occurrence-migration-crisis.pdf"].pages
+    assert "Christian S. Czymara* and Marijn van Klingeren" in frames[0]
+    lines = [line for page in frames[1:] for line in page.split("\n")]
+    assert not any(line.endswith("Christian S. Czymara and Marijn van Klingeren") for line in lines)
+    # The "Downloaded from" note goes from page 1 too.
+    assert not any("Downloaded from" in page for page in topical["en_czymara2017_refugees-unwelcome_ESR.pdf"].pages)
 
 
 @needs_corpus
@@ -501,6 +630,21 @@ def test_encrypted_pdfs_open_with_the_password_from_the_notes() -> None:
     assert len(opened) >= 5
     foo = extract_pdf(read(ROBUSTNESS / "pdf_encrypted-rc4-40-userpw-foo.pdf"), password="foo")
     assert foo.pages == ("Secret!",)
+
+
+@needs_corpus
+def test_an_empty_user_password_needs_no_password() -> None:
+    # RC4 and AES-256 files that anyone may open (only the owner password is set) are read as is.
+    junk = extract_pdf(read(ROBUSTNESS / "pdf_leading-junk-encrypted.pdf"))
+    assert junk.pages[:2] == ("Potato 0", "Potato 1") and len(junk.pages) == 30
+    gazette = extract_pdf(read(ROBUSTNESS / "pdf_japanese-gazette-vertical-encrypted.pdf"))
+    assert "道路交通法施行令の一部を改正する政令" in gazette.pages[0]
+    # pdf.js's empty_protected.pdf (AES-256, "no copy") opens too, but its one page has no
+    # content stream and no resources: Acrobat's blank page ("Page vierge" is its only
+    # bookmark), empty in pdftotext as well. So it is refused as blank, not as encrypted.
+    with pytest.raises(ExtractionError, match="only blank pages") as err:
+        extract_pdf(read(ROBUSTNESS / "pdf_encrypted-aes256-empty-userpw-nocopy.pdf"))
+    assert "password" not in str(err.value)
 
 
 @needs_corpus
