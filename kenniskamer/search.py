@@ -363,9 +363,10 @@ class SearchEngine:
         if query.expand and tree is not None:
             tree = merge_phrases(tree, self.thesaurus.find_phrases)
         searcher, table = self._current()
-        selected = self._filter(table, query.filters)
+        masks = self._filter_masks(table, query.filters)
+        selected = _all_of(table, masks.values())
         run = _Run(self, searcher, table, query.expand)
-        matched = run.documents(tree) & selected
+        found = run.documents(tree)  # what the query alone matches; the filters narrow it down
         notices: list[str] = []
         suggestion = self._suggest(tree)
         corrected_from = None
@@ -374,15 +375,16 @@ class SearchEngine:
             # corrected query finds something, show that (and say so).
             corrected = merge_phrases(parse_query(suggestion, self._resolve), self.thesaurus.find_phrases)
             fixed_run = _Run(self, searcher, table, query.expand)
-            fixed = fixed_run.documents(corrected) & selected
-            if fixed.any():
-                matched, tree, run, corrected_from = fixed, corrected, fixed_run, query.text
-        if not matched.any() and _is_bag_of_words(tree):
-            loose = run.documents(Or(tree.parts)) & selected  # type: ignore[union-attr]
-            if loose.any():
-                matched = loose
+            fixed = fixed_run.documents(corrected)
+            if (fixed & selected).any():
+                found, tree, run, corrected_from = fixed, corrected, fixed_run, query.text
+        if not (found & selected).any() and _is_bag_of_words(tree):
+            loose = run.documents(Or(tree.parts))  # type: ignore[union-attr]
+            if (loose & selected).any():
+                found = loose
                 tree = Or(tree.parts)  # type: ignore[union-attr]
                 notices.append("no-document-has-all-words")
+        matched = found & selected
         ranked, totals = run.rank(tree, matched, query.sort)
         start = (query.page - 1) * query.page_size
         hits = run.hits(ranked[start : start + query.page_size].tolist(), totals, query.passages)
@@ -390,7 +392,7 @@ class SearchEngine:
             query=query,
             hits=tuple(hits),
             total=int(matched.sum()),
-            facets=self._facets(table, matched, query.filters),
+            facets=self._facets(table, found, masks, query.filters),
             suggestion=suggestion,
             corrected_from=corrected_from,
             expansions=tuple(run.expansions),
@@ -449,16 +451,16 @@ class SearchEngine:
 
     # -- filters and facets --
 
-    def _filter(self, table: _DocTable, filters: Mapping[str, Sequence[str]]) -> np.ndarray:
-        """The documents the filters let through: any of a facet's values, every facet."""
-        selected = table.all
+    def _filter_masks(self, table: _DocTable, filters: Mapping[str, Sequence[str]]) -> dict[str, np.ndarray]:
+        """Per filtered facet, the documents with any of its chosen values (facets combine with AND)."""
+        masks = {}
         for name, values in filters.items():
             if not values:
                 continue
             if name not in FILTER_FIELDS:
                 raise QueryError(f"Unknown filter {name!r}; use one of {', '.join(FILTER_FIELDS)}.")
-            selected = selected & table.value_mask(name, {self._filter_value(name, value) for value in values})
-        return selected
+            masks[name] = table.value_mask(name, {self._filter_value(name, value) for value in values})
+        return masks
 
     def _filter_value(self, name: str, value: str) -> Any:
         if name in ("year", "decade"):
@@ -468,9 +470,18 @@ class SearchEngine:
             return int(value)
         return self._resolve(name, value) if name in ("theme", "language", "type") else value
 
-    def _facets(self, table: _DocTable, matched: np.ndarray, filters: Mapping[str, Sequence[str]]) -> dict[str, list[FacetCount]]:
+    def _facets(
+        self, table: _DocTable, found: np.ndarray, masks: Mapping[str, np.ndarray], filters: Mapping[str, Sequence[str]]
+    ) -> dict[str, list[FacetCount]]:
+        """Counts per facet value among the documents the query finds.
+
+        A facet's own filter is left out of its counts (the other facets' filters apply):
+        with ``language=en`` chosen, the language facet still says how many Dutch
+        documents adding ``nl`` would bring, since values of one facet combine with OR.
+        """
         result: dict[str, list[FacetCount]] = {}
         for name in FILTER_FIELDS:
+            matched = found & _all_of(table, [mask for other, mask in masks.items() if other != name])
             if name == "theme":
                 counts = table.theme_matrix[matched].sum(axis=0)
             else:
@@ -481,7 +492,7 @@ class SearchEngine:
                 present.sort(key=lambda item: item[0], reverse=True)
             else:
                 present.sort(key=lambda item: (-item[1], str(item[0])))
-            chosen = {str(v) for v in filters.get(name, ())}
+            chosen = {str(self._filter_value(name, v)) for v in filters.get(name, ())}
             facet = [FacetCount(str(value), n, str(value) in chosen) for value, n in present]
             missing = chosen - {c.value for c in facet}
             facet.extend(FacetCount(v, 0, True) for v in sorted(missing))
@@ -546,6 +557,14 @@ class SearchEngine:
             return None
         fixed = fix(tree)
         return to_text(fixed) if changed else None
+
+
+def _all_of(table: _DocTable, masks: Iterable[np.ndarray]) -> np.ndarray:
+    """The documents in every one of the sets (all documents for none)."""
+    result = table.all
+    for mask in masks:
+        result = result & mask
+    return result
 
 
 def required_parts(count: int) -> int:

@@ -130,6 +130,10 @@ def test_facets_count_documents_and_follow_filters(sample_library: Path) -> None
     assert [c for c in narrowed.facets["year"] if c.selected] and all(
         c.count == narrowed.total for c in narrowed.facets["year"] if c.selected
     )
+    # Values of one facet combine with OR, so the chosen facet keeps counting the other
+    # years (what adding one would bring); every other facet counts within the filter.
+    assert {c.value: c.count for c in narrowed.facets["year"]} == years
+    assert sum(c.count for c in narrowed.facets["language"]) == narrowed.total
     with pytest.raises(QueryError, match="Unknown filter"):
         engine.search(SearchQuery("migration", filters={"colour": ("red",)}))
 
