@@ -47,6 +47,7 @@ import tempfile
 import threading
 import time
 import tomllib
+import traceback
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -179,6 +180,12 @@ class Tally:
     def took(self, searcher: str, seconds: float) -> None:
         with self.lock:
             self.latencies[searcher].append(seconds)
+
+
+def where(err: BaseException) -> str:
+    """The innermost frames of an exception's traceback, as (file:line in function, ...)."""
+    frames = traceback.extract_tb(err.__traceback__)[-3:]
+    return "(" + ", ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames) + ")"
 
 
 def title_query(title: str) -> str | None:
@@ -374,9 +381,10 @@ class Curator:
 
     def check(self, *, full: bool = False) -> None:
         """`kenniskamer check`, and the catalog against the expected documents."""
-        self.tally.count("checks")
+        self.tally.count("`kenniskamer check` runs")
         done = self.cli("check", "--json", *([] if full else ["--quick"]))
         if done.returncode != 0:
+            self.tally.count("`kenniskamer check` failures")
             self.tally.error(f"check: exit {done.returncode}: {done.stdout[-800:]}")
         catalog = self.library.doc_ids()
         expected = set(self.ledger.present())
@@ -414,7 +422,7 @@ class Searcher(threading.Thread):
                 else:
                     self.verify()
             except Exception as err:  # anything unexpected is what the soak is looking for
-                self.tally.error(f"{self.name_}: {type(err).__name__}: {err}")
+                self.tally.error(f"{self.name_}: {type(err).__name__}: {err} {where(err)}")
             self.stop.wait(self.pause)
 
     def search(self, text: str, filters: dict[str, str]) -> tuple[int, list[dict[str, Any]]]:
@@ -531,15 +539,22 @@ def summary(tally: Tally, args: argparse.Namespace, seconds: float, commit: str,
     lines = [f"soak: {seconds / 60:.1f} min at {commit}, seed {args.seed}, {os.cpu_count()} CPUs, "
              f"load average {min(avg[0] for avg in loads):.1f}-{max(avg[0] for avg in loads):.1f} "
              "(1 min, sampled each minute)"]
+    last = ("`kenniskamer check` failures", "documents lost", "documents let in")
     for kind, count in sorted(tally.counts.items()):
-        lines.append(f"  {kind:55} {count:6}")
+        if kind not in last:
+            lines.append(f"  {kind:55} {count:6}")
     for name, values in tally.latencies.items():
         if values:
             lines.append(f"  search latency ({name}) ms: p50 {1000 * percentile(values, 0.5):.0f}, "
                          f"p95 {1000 * percentile(values, 0.95):.0f}, max {1000 * max(values):.0f}")
-    lines.append(f"  documents at the end {documents:6}")
-    lines.append(f"  errors {len(tally.errors)}")
-    lines.extend(f"    {error}" for error in tally.errors[:30])
+    for kind in last:
+        lines.append(f"  {kind:55} {tally.counts[kind]:6}")
+    lines.append(f"  {'documents at the end':55} {documents:6}")
+    lines.append(f"  {'errors':55} {len(tally.errors):6}")
+    # Alike errors grouped: quoted values and numbers left out.
+    kinds = Counter(re.sub(r"'[^']*'|\"[^\"]*\"|b'.*|\d+(\.\d+)?", "_", error)[:150] for error in tally.errors)
+    lines.extend(f"    {count:4} x {kind}" for kind, count in kinds.most_common(12))
+    lines.extend(f"    e.g. {error[:300]}" for error in tally.errors[:3])
     return "\n".join(lines)
 
 
@@ -580,7 +595,7 @@ def main() -> None:
             try:
                 curator.do(operation)
             except Exception as err:
-                tally.error(f"{operation}: {type(err).__name__}: {err}")
+                tally.error(f"{operation}: {type(err).__name__}: {err} {where(err)}")
             now = time.monotonic()
             if now >= next_check:
                 curator.check()
@@ -598,7 +613,9 @@ def main() -> None:
         server.wait(timeout=30)
     log = (work / "serve.log").read_text(errors="replace")
     if "Traceback" in log:
-        tally.error(f"the server logged {log.count('Traceback')} tracebacks; see {work / 'serve.log'}")
+        raised = Counter(re.findall(r"^([\w.]+(?:Error|Exception|Closed)): ", log, flags=re.MULTILINE))
+        tally.error(f"the server logged {log.count('Traceback')} tracebacks ("
+                    + ", ".join(f"{n} x {name}" for name, n in raised.most_common()) + f"); see {work / 'serve.log'}")
     curator.check(full=True)
     loads.append(os.getloadavg())
     print(summary(tally, args, time.monotonic() - began, commit, loads, curator.library.count()))
