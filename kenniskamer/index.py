@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -139,11 +140,13 @@ def _check_version(index_dir: Path) -> None:
         )
 
 
-def create_index(index_dir: Path) -> FileIndex:
-    """Create an empty index (with its schema version) in ``index_dir``."""
+def create_index(index_dir: Path, *, generation: int = 0) -> FileIndex:
+    """Create an empty index (with its schema version) in ``index_dir``, its commits numbered from ``generation``."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         ix = wi.create_in(str(index_dir), build_schema())
+        if generation > 0:
+            wi.TOC(ix.schema, [], generation).write(ix.storage, ix.indexname)
         (index_dir / VERSION_FILE).write_text(json.dumps({"version": SCHEMA_VERSION}))
     except OSError as err:
         raise StorageError(f"Could not create the index in {index_dir}: {err}.") from err
@@ -289,6 +292,19 @@ def indexed_stamps(library: Library) -> dict[str, str]:
         ix.close()
 
 
+def latest_generation(index_dir: Path) -> int:
+    """The number of the index's latest commit (its newest ``_MAIN_<n>.toc``); -1 without one."""
+    try:
+        names = [path.name for path in index_dir.iterdir()]
+    except OSError:
+        return -1
+    found = [int(match.group(1)) for name in names if (match := _TOC_NAME.fullmatch(name))]
+    return max(found, default=-1)
+
+
+_TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")
+
+
 def rebuild_index(library: Library, *, on_item: Callable[[Document], None] | None = None, procs: int = 1) -> int:
     """Rebuild the index from the catalog alone (no PDF is read again); return the document count.
 
@@ -297,7 +313,9 @@ def rebuild_index(library: Library, *, on_item: Callable[[Document], None] | Non
     """
     fresh = library.root / "index.new"
     shutil.rmtree(fresh, ignore_errors=True)
-    ix = create_index(fresh)
+    # Commit numbers go on from the old index's, so a running search engine, which
+    # tells commits apart by their number, sees the swap as one more commit.
+    ix = create_index(fresh, generation=latest_generation(library.index_dir) + 1)
     options: dict[str, Any] = {"procs": procs, "multisegment": True} if procs > 1 else {}
     writer = ix.writer(limitmb=256, codec=_codec(), **options)
     count = 0

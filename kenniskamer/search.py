@@ -53,6 +53,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from whoosh import query as wq
     from whoosh.query.compound import DefaultOr
+    from whoosh.reading import ReaderClosed, TermNotFound
     from whoosh.searching import Searcher
 
 
@@ -289,15 +290,11 @@ class SearchEngine:
                     self._index = open_index(self.library)
                 searcher = self._index.searcher()
                 self._open.append(searcher)
+                self._seen(searcher.reader().generation())
             local.searcher = searcher
         latest = self._latest_generation()
         if latest is not None and searcher.reader().generation() != latest:
-            # refresh() hands the unchanged segment readers on to the new searcher,
-            # so the old one must not be closed (that would close them too).
-            fresh = searcher.refresh()
-            with self._lock:
-                self._open[self._open.index(searcher)] = fresh
-            searcher = local.searcher = fresh
+            searcher = local.searcher = self._reopen(searcher)
         generation = searcher.reader().generation()
         table = self._tables.get(generation)
         if table is None:
@@ -305,8 +302,40 @@ class SearchEngine:
                 table = self._tables.get(generation)
                 if table is None:
                     table = _DocTable(searcher)
-                    self._tables = {generation: table}
+                    # Threads meet at most two commits at once (the old one until they refresh).
+                    newest = max(self._tables, default=generation)
+                    self._tables = {g: t for g, t in self._tables.items() if g == newest} | {generation: table}
         return searcher, table
+
+    def _reopen(self, searcher: Searcher) -> Searcher:
+        """A searcher on the newest commit in place of ``searcher``; ``searcher`` itself if that fails.
+
+        A new searcher rather than ``Searcher.refresh()``: Whoosh 2.7.4 closes the old
+        readers on each of its retries when a writer merges a segment away meanwhile,
+        which left the thread with a closed searcher for good. Opening can fail the same
+        way; the old searcher still reads its own commit (its files stay open), and the
+        next search tries again.
+        """
+        assert self._index is not None
+        try:
+            fresh = self._index.searcher()
+        except (OSError, EOFError, ValueError, ReaderClosed, TermNotFound):
+            return searcher
+        with self._lock:
+            self._open[self._open.index(searcher)] = fresh
+            self._seen(fresh.reader().generation())
+        searcher.close()
+        return fresh
+
+    def _seen(self, generation: int) -> None:
+        """A searcher was opened on ``generation``, the newest on disk at that moment (hold the lock).
+
+        Every thread moves on to it at its next search, so no response shows an older
+        commit than one before it did. (Opening a searcher always takes the newest commit,
+        which can be newer than the once-a-second look-up last saw.)
+        """
+        if self._latest is None or generation > self._latest:
+            self._latest = generation
 
     def _latest_generation(self) -> int | None:
         """The index's latest commit, looked up at most once a second for all threads.
@@ -387,11 +416,15 @@ class SearchEngine:
         matched = found & selected
         ranked, totals = run.rank(tree, matched, query.sort)
         start = (query.page - 1) * query.page_size
-        hits = run.hits(ranked[start : start + query.page_size].tolist(), totals, query.passages)
+        shown = ranked[start : start + query.page_size].tolist()
+        hits = run.hits(shown, totals, query.passages)
+        # A document removed from the catalog stays in the index until the remover's index
+        # commit, a moment later: it is not shown, so it is not counted either.
+        total = int(matched.sum()) - (len(shown) - len(hits))
         return SearchPage(
             query=query,
             hits=tuple(hits),
-            total=int(matched.sum()),
+            total=total,
             facets=self._facets(table, found, masks, query.filters),
             suggestion=suggestion,
             corrected_from=corrected_from,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,24 @@ def test_filters_take_theme_labels_with_hyphens_and_refuse_odd_digits(sample_lib
     for odd in ("²", "12345", "２０２０"):  # digits to str.isdigit(), not years
         with pytest.raises(QueryError, match="is not a year"):
             engine.search(SearchQuery("", filters={"year": (odd,)}))
+
+
+def test_a_thread_never_answers_from_an_older_commit_than_another_thread_saw(
+    writable_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A web worker that opens its searcher after a commit sees it; the others must follow at once,
+    not a second later, or one client would see a document appear and vanish again."""
+    import kenniskamer.search as search_module
+
+    monkeypatch.setattr(search_module, "FRESHNESS_SECONDS", 1e9)  # only opening a searcher finds a commit
+    engine = SearchEngine(Library.open(writable_sample))
+    old_hand, new_hand = ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)  # two web workers
+    query = SearchQuery('"De ruïne van de coöperatie"')
+    assert old_hand.submit(engine.search, query).result().total == 0
+    page = _html(tmp_path, "ruine.html", "De ruïne van de coöperatie", ["Van de coöperatie bleef een ruïne over. " * 20])
+    assert not run(Library.open(writable_sample), [str(page)], AddOptions(jobs=1)).failed
+    assert new_hand.submit(engine.search, query).result().total == 1  # a new thread opens the new commit
+    assert old_hand.submit(engine.search, query).result().total == 1  # and the old thread moves on with it
+    old_hand.shutdown()
+    new_hand.shutdown()
+    engine.close()

@@ -73,6 +73,8 @@ def test_the_site_answers_while_add_writes(writable_sample: Path, tmp_path: Path
     assert sum(len(seen) for seen in totals.values()) > 20
     assert len(set(after)) == 1 and after[0] > before
     assert all(before <= total <= after[0] for seen in totals.values() for total in seen)
+    # No client sees an older commit after a newer one (threads move to the newest commit any of them opened).
+    assert all(seen == sorted(seen) for seen in totals.values()), totals
     assert check_library(Library.open(writable_sample)).ok
 
 
