@@ -32,6 +32,7 @@ with warnings.catch_warnings():
     from whoosh import index as wi
     from whoosh.analysis import Analyzer, RegexTokenizer, StemFilter, StopFilter
     from whoosh.codec.whoosh3 import W3Codec
+    from whoosh.filedb.filestore import FileStorage
     from whoosh.index import FileIndex
     from whoosh.lang import stemmer_for_language, stopwords_for_language
     from whoosh.writing import IndexWriter, LockError
@@ -144,7 +145,7 @@ def create_index(index_dir: Path, *, generation: int = 0) -> FileIndex:
     """Create an empty index (with its schema version) in ``index_dir``, its commits numbered from ``generation``."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        ix = wi.create_in(str(index_dir), build_schema())
+        ix = _storage(index_dir).create_index(build_schema())
         if generation > 0:
             wi.TOC(ix.schema, [], generation).write(ix.storage, ix.indexname)
         (index_dir / VERSION_FILE).write_text(json.dumps({"version": SCHEMA_VERSION}))
@@ -164,7 +165,17 @@ def open_index(library: Library, *, create: bool = False) -> FileIndex:
             "from the catalog, or add documents first."
         )
     _check_version(index_dir)
-    return wi.open_dir(str(index_dir))
+    return _storage(index_dir).open_index()
+
+
+def _storage(index_dir: Path) -> FileStorage:
+    """The index folder as Whoosh storage, without memory maps.
+
+    With them, Whoosh opens a compound segment by copying each of its files out of
+    the map into memory (``BufferFile`` wraps it in a ``BytesIO``): a searcher on a
+    10,000-document index took 3.5 s and 3.5 GB. Plain reads take 75 ms and 30 MB.
+    """
+    return FileStorage(str(index_dir), supports_mmap=False)
 
 
 def records_for(doc: Document, pages: Iterable[str], *, terms: Terms | None = None) -> Iterator[dict[str, Any]]:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from itertools import chain
+from pickle import loads
 from typing import Any
 
 import numpy as np
@@ -28,9 +30,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
     warnings.simplefilter("ignore", DeprecationWarning)
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+    from whoosh.formats import Positions
     from whoosh.matching.wrappers import FilterMatcher
     from whoosh.reading import TermNotFound
     from whoosh.searching import Searcher
+    from whoosh.system import _INT_SIZE
     from whoosh.util.numeric import byte_to_length
 
 # Whoosh's BM25F defaults, which the index is searched with.
@@ -122,9 +126,12 @@ class PostingCache:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
         if not len(candidates):
             return _EMPTY
-        decode = searcher.schema[fieldname].format.decode_positions
-        where = [_positions(searcher, fieldname, term, candidates, decode) for term in terms]
-        keep = np.array([_consecutive([found[record] for found in where]) for record in candidates.tolist()], dtype=bool)
+        fmt = searcher.schema[fieldname].format
+        keys = [_position_keys(searcher, fieldname, term, candidates, fmt) for term in terms]
+        starts = keys[0]  # record << 32 | position of the first term
+        for offset, later in enumerate(keys[1:], start=1):
+            starts = starts[np.isin(starts + offset, later)]
+        keep = np.isin(candidates, np.unique(starts >> _SHIFT))
         records = candidates[keep]
         total = np.zeros(len(records))
         for ids, scores in scored:
@@ -177,11 +184,10 @@ def _posting_arrays(matcher: Any) -> Postings:
     return np.array(ids, dtype=np.int64), np.array(freqs, dtype=np.float64)
 
 
-def _positions(
-    searcher: Searcher, fieldname: str, text: str, wanted: np.ndarray, decode: Callable[[bytes], list[int]]
-) -> dict[int, list[int]]:
-    """The term's positions in each wanted record (ascending record numbers)."""
-    found: dict[int, list[int]] = {}
+def _position_keys(searcher: Searcher, fieldname: str, text: str, wanted: np.ndarray, fmt: Any) -> np.ndarray:
+    """``record << 32 | position`` for every position of the term in the wanted records (ascending)."""
+    records: list[np.ndarray] = []
+    values: list[bytes] = []
     for segment, base in searcher.reader().leaf_readers():
         count = segment.doc_count_all()
         local = wanted[(wanted >= base) & (wanted < base + count)] - base
@@ -193,32 +199,45 @@ def _positions(
         if not isinstance(matcher, W3LeafMatcher):  # the public way, one posting at a time
             for record in local.tolist():
                 matcher.skip_to(record)
-                found[record + base] = decode(matcher.value())
+                values.append(matcher.value())
+            records.append(local + base)
             continue
         position = 0
         while position < len(local):
             if local[position] <= matcher._maxid:  # this block holds the next wanted record
                 matcher._read_data()
-                deltas, _weights, values = matcher._data
+                deltas, _weights, block_values = matcher._data
                 block = np.cumsum(np.fromiter(deltas, dtype=np.int64, count=len(deltas)))
                 end = int(np.searchsorted(local, block[-1], side="right"))
-                for record in local[position:end].tolist():
-                    found[record + base] = decode(values[int(np.searchsorted(block, record))])
+                chunk = local[position:end]
+                values.extend(block_values[i] for i in np.searchsorted(block, chunk).tolist())
+                records.append(chunk + base)
                 position = end
             if matcher._lastblock or position >= len(local):
                 break
             matcher._next_block()
-    return found
+    if not values:
+        return np.zeros(0, dtype=np.int64)
+    if type(fmt) is Positions and all(value.startswith(_PROTOCOL_2, _INT_SIZE) for value in values):
+        # Each value is a count and a pickled list of position deltas (its final STOP
+        # sometimes cut off): their bodies strung together unpickle as one list of lists.
+        body = b"".join(value[_INT_SIZE + 2 : -1] if value.endswith(b".") else value[_INT_SIZE + 2 :] for value in values)
+        lists = loads(_PROTOCOL_2 + b"](" + body + b"e.")
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        steps = np.cumsum(np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum())))
+        firsts = np.cumsum(lengths) - lengths
+        before = np.where(firsts > 0, steps[np.maximum(firsts - 1, 0)], 0)
+        positions = steps - np.repeat(before, lengths)
+    else:
+        lists = [fmt.decode_positions(value) for value in values]
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        positions = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
+    owners = np.repeat(np.concatenate(records), lengths)
+    return (owners << _SHIFT) | positions
 
 
-def _consecutive(positions: list[list[int]]) -> bool:
-    """True if some position p of the first list has p+1 in the second, p+2 in the third, ..."""
-    starts = set(positions[0])
-    for offset, later in enumerate(positions[1:], start=1):
-        starts &= {p - offset for p in later}
-        if not starts:
-            return False
-    return True
+_SHIFT = 32  # positions in a record stay far below 2**32
+_PROTOCOL_2 = b"\x80\x02"
 
 
 def _segment_lengths(segment: Any, fieldname: str) -> np.ndarray:
