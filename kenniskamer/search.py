@@ -12,6 +12,7 @@ import re
 import threading
 import time
 import warnings
+import weakref
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -268,6 +269,8 @@ class SearchEngine:
         self._index: Any = None
         self._local = threading.local()  # each thread's searcher and when it last looked for a commit
         self._open: list[Searcher] = []
+        # Searchers hold their segment files open: closed with the engine, or when it is dropped.
+        weakref.finalize(self, _close_all, self._open)
         self._tables: dict[int, _DocTable] = {}
         self._latest: int | None = None  # the newest commit seen, shared by all threads
         self._checked = 0.0
@@ -354,9 +357,7 @@ class SearchEngine:
     def close(self) -> None:
         """Release every thread's searcher and the index files."""
         with self._lock:
-            for searcher in self._open:
-                searcher.close()
-            self._open.clear()
+            _close_all(self._open)
             self._tables = {}
             self._index = None
             self._local = threading.local()
@@ -590,6 +591,12 @@ class SearchEngine:
             return None
         fixed = fix(tree)
         return to_text(fixed) if changed else None
+
+
+def _close_all(searchers: list[Searcher]) -> None:
+    for searcher in searchers:
+        searcher.close()
+    searchers.clear()
 
 
 def _all_of(table: _DocTable, masks: Iterable[np.ndarray]) -> np.ndarray:
