@@ -16,12 +16,15 @@ per-posting API, which is slower but gives the same arrays.
 
 from __future__ import annotations
 
+import pickle
+import struct
 import threading
 import warnings
+import zlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from io import BytesIO
 from itertools import chain
-from pickle import loads
 from typing import Any
 
 import numpy as np
@@ -40,7 +43,7 @@ with warnings.catch_warnings():
 # Whoosh's BM25F defaults, which the index is searched with.
 B = 0.75
 K1 = 1.2
-CACHE_BYTES = 64 * 1024 * 1024  # posting arrays kept per commit, most recently used first
+CACHE_BYTES = 256 * 1024 * 1024  # posting and position arrays kept per commit, most recently used first
 
 _BYTE_LENGTHS = np.array([byte_to_length(byte) for byte in range(256)], dtype=np.float64)
 _BYTE_LENGTHS[0] = 0.0
@@ -72,14 +75,26 @@ class PostingCache:
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        parts = [_segment_postings(segment, base, fieldname, text) for segment, base in searcher.reader().leaf_readers()]
-        parts = [part for part in parts if len(part[0])]
-        if not parts:
-            found = _EMPTY
-        elif len(parts) == 1:
-            found = parts[0]
-        else:
-            found = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+        ids, freqs, _ = _read_term(searcher, fieldname, text, values=False)
+        found = (ids, freqs)
+        self._keep(key, found)
+        return found
+
+    def positions(self, searcher: Searcher, fieldname: str, text: str) -> np.ndarray:
+        """``record << 32 | position`` of every occurrence of the term (ascending), for phrases."""
+        key = ("positions:" + fieldname, text)
+        with self._lock:
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+                return found[0]
+        ids, freqs, values = _read_term(searcher, fieldname, text, values=True)
+        self._keep((fieldname, text), (ids, freqs))
+        keys = _position_keys(ids, values, searcher.schema[fieldname].format)
+        self._keep(key, (keys, _EMPTY[1]))
+        return keys
+
+    def _keep(self, key: tuple[str, str], found: Postings) -> None:
         with self._lock:
             if key not in self._postings:
                 self._postings[key] = found
@@ -87,7 +102,6 @@ class PostingCache:
             while self._bytes > self.max_bytes and len(self._postings) > 1:
                 _, (ids, freqs) = self._postings.popitem(last=False)
                 self._bytes -= ids.nbytes + freqs.nbytes
-        return found
 
     def field_lengths(self, searcher: Searcher, fieldname: str) -> np.ndarray:
         """Every record's length in the field, as Whoosh stores it (one byte, log-scaled)."""
@@ -104,21 +118,25 @@ class PostingCache:
     def scores(self, searcher: Searcher, fieldname: str, text: str, boost: float = 1.0) -> Postings:
         """(records, BM25F scores times ``boost``) of a one-term query, as Whoosh scores it."""
         ids, freqs = self.postings(searcher, fieldname, text)
+        return ids, self._bm25(searcher, fieldname, text, ids, freqs, boost)
+
+    def _bm25(
+        self, searcher: Searcher, fieldname: str, text: str, ids: np.ndarray, freqs: np.ndarray, boost: float
+    ) -> np.ndarray:
         if not len(ids):
-            return ids, freqs
+            return freqs
         idf = searcher.idf(fieldname, text)
         average = searcher.avg_field_length(fieldname) or 1
         lengths = self.field_lengths(searcher, fieldname)[ids]
         scores = idf * (freqs * (K1 + 1)) / (freqs + K1 * ((1 - B) + B * lengths / average))
-        return ids, scores * boost if boost != 1.0 else scores
-
+        return scores * boost if boost != 1.0 else scores
 
     def phrase_scores(self, searcher: Searcher, fieldname: str, terms: Sequence[str], boost: float = 1.0) -> Postings:
         """(records, scores) of a phrase query, as Whoosh's ``Phrase`` scores it.
 
         A record matches when the terms stand at consecutive positions; its score is the
         sum of the terms' BM25F scores (what Whoosh's span matcher adds up), times ``boost``.
-        Only the records holding every term have their positions read.
+        The positions of a term are read once for all its records and kept with its postings.
         """
         scored = [self.scores(searcher, fieldname, term) for term in terms]
         candidates = scored[0][0]
@@ -126,12 +144,12 @@ class PostingCache:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
         if not len(candidates):
             return _EMPTY
-        fmt = searcher.schema[fieldname].format
-        keys = [_position_keys(searcher, fieldname, term, candidates, fmt) for term in terms]
+        keys = [self.positions(searcher, fieldname, term) for term in terms]
+        keys[0] = keys[0][_in_sorted(keys[0] >> _SHIFT, candidates)]
         starts = keys[0]  # record << 32 | position of the first term
         for offset, later in enumerate(keys[1:], start=1):
-            starts = starts[np.isin(starts + offset, later)]
-        keep = np.isin(candidates, np.unique(starts >> _SHIFT))
+            starts = starts[_in_sorted(starts + offset, later)]
+        keep = _in_sorted(candidates, starts >> _SHIFT)
         records = candidates[keep]
         total = np.zeros(len(records))
         for ids, scores in scored:
@@ -139,105 +157,107 @@ class PostingCache:
         return records, total * boost if boost != 1.0 else total
 
 
-def _segment_postings(segment: Any, base: int, fieldname: str, text: str) -> Postings:
-    try:
-        matcher = segment.postings(fieldname, text)
-    except TermNotFound:  # not in this segment
-        return _EMPTY
-    if isinstance(matcher, FilterMatcher):  # deleted records: the caller maps them to no document
-        matcher = matcher.child
-    ids, freqs = _block_arrays(matcher) if isinstance(matcher, W3LeafMatcher) else _posting_arrays(matcher)
-    return (ids + base if base else ids), freqs
+def _in_sorted(values: np.ndarray, sorted_array: np.ndarray) -> np.ndarray:
+    """Which of ``values`` occur in ``sorted_array`` (ascending): a binary search each, no hashing."""
+    if not len(sorted_array):
+        return np.zeros(len(values), dtype=bool)
+    where = np.minimum(np.searchsorted(sorted_array, values), len(sorted_array) - 1)
+    return sorted_array[where] == values
 
 
-def _block_arrays(matcher: W3LeafMatcher) -> Postings:
-    """The arrays of a fresh block matcher, one block at a time."""
+def _read_term(searcher: Searcher, fieldname: str, text: str, *, values: bool) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+    """Record numbers, term frequencies and (with ``values``) the encoded positions of a term, all segments."""
     ids: list[np.ndarray] = []
     freqs: list[np.ndarray] = []
-    while not matcher._atend:
-        matcher._read_data()
-        deltas, weights, _values = matcher._data
-        block = np.cumsum(np.fromiter(deltas, dtype=np.int64, count=len(deltas)))
-        ids.append(block)
-        if weights is None:
-            freqs.append(np.ones(len(block)))
-        elif isinstance(weights, float):
-            freqs.append(np.full(len(block), weights))
-        else:
-            freqs.append(np.fromiter(weights, dtype=np.float64, count=len(weights)))
-        if matcher._lastblock:
-            break
-        matcher._next_block()
+    found: list[bytes] = []
+    for segment, base in searcher.reader().leaf_readers():
+        try:
+            matcher = segment.postings(fieldname, text)
+        except TermNotFound:  # not in this segment
+            continue
+        if isinstance(matcher, FilterMatcher):  # deleted records: the caller maps them to no document
+            matcher = matcher.child
+        read = _block_postings if isinstance(matcher, W3LeafMatcher) else _matcher_postings
+        for block_ids, block_freqs, block_values in read(matcher, values):
+            ids.append(block_ids + base if base else block_ids)
+            freqs.append(block_freqs)
+            found.extend(block_values)
     if not ids:
-        return _EMPTY
-    return np.concatenate(ids), np.concatenate(freqs)
+        return _EMPTY[0], _EMPTY[1], found
+    return np.concatenate(ids), np.concatenate(freqs), found
 
 
-def _posting_arrays(matcher: Any) -> Postings:
-    """The arrays of any matcher, one posting at a time (the slow, public way)."""
+def _block_postings(matcher: W3LeafMatcher, values: bool) -> Iterator[tuple[np.ndarray, np.ndarray, Sequence[bytes]]]:
+    """The blocks of a fresh block matcher, parsed from one read of its whole posting list.
+
+    (The matcher itself reads each block's header with pickle.load on the file, which
+    costs one small read per pickle opcode.) A block is: its length (negative for the
+    last), a pickled header (count, last id, max weight, compression, lengths), and
+    the pickled (id deltas, weights, values) data.
+    """
+    start = matcher._baseoffset
+    extent = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length  # stored as a 1-tuple
+    raw = matcher._postfile.get(start, matcher._startoffset + extent - start)
+    stream = BytesIO(raw)
+    position = 0
+    while position < len(raw):
+        (length,) = _BLOCK_LENGTH.unpack_from(raw, position)
+        stream.seek(position + _BLOCK_LENGTH.size)
+        header = pickle.load(stream)
+        end = position + _BLOCK_LENGTH.size + abs(length)
+        data = raw[stream.tell() : end]
+        deltas, weights, block_values = pickle.loads(zlib.decompress(data) if header[3] else data)
+        block = np.cumsum(np.fromiter(deltas, dtype=np.int64, count=len(deltas)))
+        if weights is None:
+            freqs = np.ones(len(block))
+        elif isinstance(weights, float):
+            freqs = np.full(len(block), weights)
+        else:
+            freqs = np.fromiter(weights, dtype=np.float64, count=len(weights))
+        yield block, freqs, (block_values if values else ())
+        if length < 0:
+            break
+        position = end
+
+
+def _matcher_postings(matcher: Any, values: bool) -> Iterator[tuple[np.ndarray, np.ndarray, Sequence[bytes]]]:
+    """The postings of any matcher, one at a time (the slow, public way)."""
     ids: list[int] = []
     freqs: list[float] = []
+    found: list[bytes] = []
     while matcher.is_active():
         ids.append(matcher.id())
         freqs.append(matcher.weight())
+        if values:
+            found.append(matcher.value())
         matcher.next()
-    return np.array(ids, dtype=np.int64), np.array(freqs, dtype=np.float64)
+    yield np.array(ids, dtype=np.int64), np.array(freqs, dtype=np.float64), found
 
 
-def _position_keys(searcher: Searcher, fieldname: str, text: str, wanted: np.ndarray, fmt: Any) -> np.ndarray:
-    """``record << 32 | position`` for every position of the term in the wanted records (ascending)."""
-    records: list[np.ndarray] = []
-    values: list[bytes] = []
-    for segment, base in searcher.reader().leaf_readers():
-        count = segment.doc_count_all()
-        local = wanted[(wanted >= base) & (wanted < base + count)] - base
-        if not len(local):
-            continue
-        matcher = segment.postings(fieldname, text)
-        if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child
-        if not isinstance(matcher, W3LeafMatcher):  # the public way, one posting at a time
-            for record in local.tolist():
-                matcher.skip_to(record)
-                values.append(matcher.value())
-            records.append(local + base)
-            continue
-        position = 0
-        while position < len(local):
-            if local[position] <= matcher._maxid:  # this block holds the next wanted record
-                matcher._read_data()
-                deltas, _weights, block_values = matcher._data
-                block = np.cumsum(np.fromiter(deltas, dtype=np.int64, count=len(deltas)))
-                end = int(np.searchsorted(local, block[-1], side="right"))
-                chunk = local[position:end]
-                values.extend(block_values[i] for i in np.searchsorted(block, chunk).tolist())
-                records.append(chunk + base)
-                position = end
-            if matcher._lastblock or position >= len(local):
-                break
-            matcher._next_block()
+def _position_keys(records: np.ndarray, values: list[bytes], fmt: Any) -> np.ndarray:
+    """``record << 32 | position`` for every position in ``values`` (one encoded value per record)."""
     if not values:
         return np.zeros(0, dtype=np.int64)
     if type(fmt) is Positions and all(value.startswith(_PROTOCOL_2, _INT_SIZE) for value in values):
         # Each value is a count and a pickled list of position deltas (its final STOP
         # sometimes cut off): their bodies strung together unpickle as one list of lists.
         body = b"".join(value[_INT_SIZE + 2 : -1] if value.endswith(b".") else value[_INT_SIZE + 2 :] for value in values)
-        lists = loads(_PROTOCOL_2 + b"](" + body + b"e.")
+        lists = pickle.loads(_PROTOCOL_2 + b"](" + body + b"e.")
         lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         steps = np.cumsum(np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum())))
         firsts = np.cumsum(lengths) - lengths
         before = np.where(firsts > 0, steps[np.maximum(firsts - 1, 0)], 0)
         positions = steps - np.repeat(before, lengths)
     else:
-        lists = [fmt.decode_positions(value) for value in values]
-        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        positions = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
-    owners = np.repeat(np.concatenate(records), lengths)
-    return (owners << _SHIFT) | positions
+        decoded = [fmt.decode_positions(value) for value in values]
+        lengths = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
+        positions = np.fromiter(chain.from_iterable(decoded), dtype=np.int64, count=int(lengths.sum()))
+    return (np.repeat(records, lengths) << _SHIFT) | positions
 
 
 _SHIFT = 32  # positions in a record stay far below 2**32
 _PROTOCOL_2 = b"\x80\x02"
+_BLOCK_LENGTH = struct.Struct("!i")
 
 
 def _segment_lengths(segment: Any, fieldname: str) -> np.ndarray:

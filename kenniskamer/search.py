@@ -773,10 +773,19 @@ class _Run:
             elif len(pieces) == 1:
                 found = pieces[0]
             else:
-                records, where = np.unique(np.concatenate([p[0] for p in pieces]), return_inverse=True)
-                found = (records, np.bincount(where, weights=np.concatenate([p[1] for p in pieces])))
+                found = self._sum(pieces)
         self._scores[leaf] = found
         return found
+
+    def _sum(self, pieces: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """(records, summed scores) of several (records, scores) with unique records each."""
+        total = np.zeros(self.table.postings.record_count)
+        hit = np.zeros(self.table.postings.record_count, dtype=bool)
+        for records, scores in pieces:
+            total[records] += scores
+            hit[records] = True
+        records = np.flatnonzero(hit)
+        return records, total[records]
 
     def _part_scores(self, part: _Part) -> tuple[np.ndarray, np.ndarray]:
         postings = self.table.postings
@@ -810,8 +819,7 @@ class _Run:
             nothing = np.zeros(0, dtype=np.int64)
             self._pages = (nothing, nothing, np.zeros(0))
             return totals[: table.size], scored[: table.size]
-        records, where = np.unique(np.concatenate([p[0] for p in pieces]), return_inverse=True)
-        scores = np.bincount(where, weights=np.concatenate([p[1] for p in pieces]))
+        records, scores = self._sum(pieces)
         owners = table.record_doc[records]
         keep = np.append(matched, False)[owners]
         records, scores, owners = records[keep], scores[keep], owners[keep]
