@@ -33,6 +33,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
     warnings.simplefilter("ignore", DeprecationWarning)
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+    from whoosh.columns import NumericColumn, VarBytesColumn
     from whoosh.formats import Positions
     from whoosh.matching.wrappers import FilterMatcher
     from whoosh.reading import TermNotFound
@@ -274,3 +275,32 @@ def _segment_lengths(segment: Any, fieldname: str) -> np.ndarray:
     else:
         codes = np.fromiter((reader[n] for n in range(count)), dtype=np.uint8, count=count)
     return _BYTE_LENGTHS[codes]
+
+
+def column_values(searcher: Searcher, fieldname: str) -> list[Any]:
+    """Every record's value in a column field, translated as Whoosh does (``column_reader``).
+
+    Whoosh reads a column one record at a time (a file seek and read each, 10-40 us);
+    here each segment's column comes in one read, and numbers are translated once per
+    distinct value.
+    """
+    found: list[Any] = []
+    field = searcher.schema[fieldname]
+    for segment, _ in searcher.reader().leaf_readers():
+        reader = segment.column_reader(fieldname, translate=False)
+        count = segment.doc_count_all()
+        if isinstance(reader, VarBytesColumn.Reader) and count:
+            lengths, offsets = reader._lengths, reader._offsets
+            raw = reader._dbfile.get(reader._basepos, max(o + n for o, n in zip(offsets, lengths)))
+            found.extend(field.from_column_value(raw[o : o + n]) for o, n in zip(offsets, lengths))
+        elif isinstance(reader, NumericColumn.Reader) and count:
+            dtype = np.dtype(reader._typecode).newbyteorder(">")
+            stored = min(reader._count, count)
+            codes = np.full(count, int.from_bytes(reader._defaultbytes, "big"), dtype=dtype.newbyteorder("="))
+            codes[:stored] = np.frombuffer(reader._dbfile.get(reader._basepos, stored * dtype.itemsize), dtype=dtype)
+            distinct, where = np.unique(codes, return_inverse=True)
+            translated = [field.from_column_value(int(code)) for code in distinct.tolist()]
+            found.extend(translated[i] for i in where.tolist())
+        else:
+            found.extend(segment.column_reader(fieldname))
+    return found

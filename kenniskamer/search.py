@@ -28,7 +28,7 @@ from kenniskamer.errors import DocumentNotFoundError, QueryError
 from kenniskamer.index import analyze, open_index, stopwords
 from kenniskamer.library import Library
 from kenniskamer.models import Document
-from kenniskamer.postings import PostingCache
+from kenniskamer.postings import PostingCache, column_values
 from kenniskamer.query import (
     And,
     Node,
@@ -204,14 +204,14 @@ class _DocTable:
         self.date_rank = np.unique(np.array(dated, dtype=object).astype(str), return_inverse=True)[1] if count else np.zeros(0, dtype=np.int64)
         self.added_rank = np.unique(np.array(added, dtype=object).astype(str), return_inverse=True)[1] if count else np.zeros(0, dtype=np.int64)
         # Records: their document (``size`` for a deleted or orphaned record), page and weight.
-        owners = np.array([ordinal.get(_text(v), count) for v in reader.column_reader("doc_id")], dtype=np.int64)
+        owners = np.array([ordinal.get(_text(v), count) for v in column_values(searcher, "doc_id")], dtype=np.int64)
         if reader.has_deletions():
             alive = np.zeros(len(owners), dtype=bool)
             alive[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
             owners[~alive] = count
         self.record_doc = owners
-        self.record_page = np.fromiter(reader.column_reader("page"), dtype=np.int64, count=len(owners))
-        refs = np.fromiter(reader.column_reader("refs"), dtype=np.int64, count=len(owners))
+        self.record_page = np.array(column_values(searcher, "page"), dtype=np.int64)
+        refs = np.array(column_values(searcher, "refs"), dtype=np.int64)
         self.record_weight = np.where(refs > 0, REFERENCES_WEIGHT, 1.0)
         self.all = np.ones(count, dtype=bool)
         self.none = np.zeros(count, dtype=bool)
