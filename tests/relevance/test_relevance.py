@@ -10,10 +10,11 @@ from evaluate import load_judgments, run_queries, summarise
 from kenniskamer.library import Library
 from kenniskamer.search import SearchEngine
 
-# Reached on 2026-11-28 (see `python tests/relevance/evaluate.py`): 0.793 overall,
-# 0.772 Dutch, 0.819 English with the thesaurus; 0.546 overall without it.
-MIN_NDCG = 0.78
-MIN_NDCG_PER_LANGUAGE = 0.74
+# Reached on 2026-11-29 at 378e55f (see `python tests/relevance/evaluate.py`): 0.810 overall,
+# 0.795 Dutch, 0.828 English with the thesaurus; 0.568 overall without it. (0.793 on
+# 2026-11-28; running headers no longer indexed, the scores otherwise unchanged.)
+MIN_NDCG = 0.80
+MIN_NDCG_PER_LANGUAGE = 0.78
 
 
 @pytest.fixture(scope="module")
