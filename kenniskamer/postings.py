@@ -50,6 +50,7 @@ _BYTE_LENGTHS = np.array([byte_to_length(byte) for byte in range(256)], dtype=np
 _BYTE_LENGTHS[0] = 0.0
 
 Postings = tuple[np.ndarray, np.ndarray]  # record numbers (int64, ascending), term frequencies (float64)
+_Read = tuple[np.ndarray, np.ndarray, list[bytes]]  # the same and each posting's encoded positions
 _EMPTY: Postings = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
@@ -70,30 +71,34 @@ class PostingCache:
 
     def postings(self, searcher: Searcher, fieldname: str, text: str) -> Postings:
         """Record numbers and term frequencies of every record holding the term (deleted ones too)."""
-        key = (fieldname, text)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found
-        ids, freqs, _ = _read_term(searcher, fieldname, text, values=False)
-        found = (ids, freqs)
-        self._keep(key, found)
+        found = self._cached((fieldname, text))
+        if found is None:
+            ids, freqs, _ = _read_term(searcher, fieldname, text, values=False)
+            found = (ids, freqs)
+            self._keep((fieldname, text), found)
         return found
 
-    def positions(self, searcher: Searcher, fieldname: str, text: str) -> np.ndarray:
-        """``record << 32 | position`` of every occurrence of the term (ascending), for phrases."""
+    def positions(self, searcher: Searcher, fieldname: str, text: str, read: _Read | None = None) -> np.ndarray:
+        """``record << 32 | position`` of every occurrence of the term (ascending), for phrases.
+
+        ``read`` is the term's posting list if the caller has just read it with its values.
+        """
         key = ("positions:" + fieldname, text)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found[0]
-        ids, freqs, values = _read_term(searcher, fieldname, text, values=True)
+        found = self._cached(key)
+        if found is not None:
+            return found[0]
+        ids, freqs, values = read or _read_term(searcher, fieldname, text, values=True)
         self._keep((fieldname, text), (ids, freqs))
         keys = _position_keys(ids, values, searcher.schema[fieldname].format)
         self._keep(key, (keys, _EMPTY[1]))
         return keys
+
+    def _cached(self, key: tuple[str, str]) -> Postings | None:
+        with self._lock:
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+            return found
 
     def _keep(self, key: tuple[str, str], found: Postings) -> None:
         with self._lock:
@@ -139,13 +144,22 @@ class PostingCache:
         sum of the terms' BM25F scores (what Whoosh's span matcher adds up), times ``boost``.
         The positions of a term are read once for all its records and kept with its postings.
         """
+        # A word read from disk now is read with its positions: its blocks hold both, and
+        # unpickling them is most of what reading costs.
+        read = {
+            term: _read_term(searcher, fieldname, term, values=True)
+            for term in set(terms)
+            if self._cached((fieldname, term)) is None and self._cached(("positions:" + fieldname, term)) is None
+        }
+        for term, (ids, freqs, _) in read.items():
+            self._keep((fieldname, term), (ids, freqs))
         scored = [self.scores(searcher, fieldname, term) for term in terms]
         candidates = scored[0][0]
         for ids, _ in scored[1:]:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
         if not len(candidates):
             return _EMPTY
-        keys = [self.positions(searcher, fieldname, term) for term in terms]
+        keys = [self.positions(searcher, fieldname, term, read.get(term)) for term in terms]
         keys[0] = keys[0][_in_sorted(keys[0] >> _SHIFT, candidates)]
         starts = keys[0]  # record << 32 | position of the first term
         for offset, later in enumerate(keys[1:], start=1):
@@ -239,21 +253,44 @@ def _position_keys(records: np.ndarray, values: list[bytes], fmt: Any) -> np.nda
     """``record << 32 | position`` for every position in ``values`` (one encoded value per record)."""
     if not values:
         return np.zeros(0, dtype=np.int64)
-    if type(fmt) is Positions and all(value.startswith(_PROTOCOL_2, _INT_SIZE) for value in values):
-        # Each value is a count and a pickled list of position deltas (its final STOP
-        # sometimes cut off): their bodies strung together unpickle as one list of lists.
-        body = b"".join(value[_INT_SIZE + 2 : -1] if value.endswith(b".") else value[_INT_SIZE + 2 :] for value in values)
-        lists = pickle.loads(_PROTOCOL_2 + b"](" + body + b"e.")
+    lists = _delta_lists(values) if type(fmt) is Positions else None
+    if lists is not None:
         lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         steps = np.cumsum(np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum())))
         firsts = np.cumsum(lengths) - lengths
         before = np.where(firsts > 0, steps[np.maximum(firsts - 1, 0)], 0)
         positions = steps - np.repeat(before, lengths)
-    else:
+    else:  # another format: Whoosh's own decoder, one value at a time
         decoded = [fmt.decode_positions(value) for value in values]
         lengths = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
         positions = np.fromiter(chain.from_iterable(decoded), dtype=np.int64, count=int(lengths.sum()))
     return (np.repeat(records, lengths) << _SHIFT) | positions
+
+
+def _delta_lists(values: list[bytes]) -> list[list[int]] | None:
+    """The position deltas of every ``Positions`` value, in one unpickling; None if they look otherwise.
+
+    Each value is a 4-byte count and a protocol-2 pickle of a list of deltas, its final
+    STOP sometimes cut off. Cutting every value's count, protocol mark and STOP (as byte
+    masks over the joined values) leaves list bodies that unpickle as one list of lists.
+    """
+    joined = np.frombuffer(b"".join(values), dtype=np.uint8)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    starts = np.cumsum(lengths) - lengths
+    if (lengths < _INT_SIZE + 3).any():
+        return None
+    marks = starts + _INT_SIZE
+    if not ((joined[marks] == _PROTOCOL_2[0]) & (joined[marks + 1] == _PROTOCOL_2[1])).all():
+        return None
+    keep = np.ones(len(joined), dtype=bool)
+    keep[(starts[:, None] + np.arange(_INT_SIZE + len(_PROTOCOL_2))).ravel()] = False
+    ends = starts + lengths - 1
+    keep[ends[joined[ends] == ord(".")]] = False
+    try:
+        lists = pickle.loads(_PROTOCOL_2 + b"](" + joined[keep].tobytes() + b"e.")
+    except (pickle.UnpicklingError, ValueError, EOFError, IndexError, KeyError, TypeError):
+        return None
+    return lists if isinstance(lists, list) and len(lists) == len(values) else None
 
 
 _SHIFT = 32  # positions in a record stay far below 2**32
