@@ -21,8 +21,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from kenniskamer.errors import DocumentNotFoundError, QueryError
 from kenniskamer.index import analyze, open_index, stopwords
@@ -558,6 +556,9 @@ class SearchEngine:
             return None
         words, by_length = self.vocabulary()
         candidates = [w for n in range(len(folded) - 2, len(folded) + 3) for w in by_length.get(n, ())]
+        from rapidfuzz import process  # only for an unknown word: not on every command's start
+        from rapidfuzz.distance import OSA
+
         found = process.extract(folded, candidates, scorer=OSA.distance, score_cutoff=2, limit=50)
         if not found:
             return None
