@@ -324,13 +324,15 @@ def column_values(searcher: Searcher, fieldname: str) -> list[Any]:
     found: list[Any] = []
     field = searcher.schema[fieldname]
     for segment, _ in searcher.reader().leaf_readers():
-        reader = segment.column_reader(fieldname, translate=False)
         count = segment.doc_count_all()
-        if isinstance(reader, VarBytesColumn.Reader) and count:
+        if not count:  # an index without documents has no columns at all
+            continue
+        reader = segment.column_reader(fieldname, translate=False)
+        if isinstance(reader, VarBytesColumn.Reader):
             lengths, offsets = reader._lengths, reader._offsets
             raw = reader._dbfile.get(reader._basepos, max(o + n for o, n in zip(offsets, lengths)))
             found.extend(field.from_column_value(raw[o : o + n]) for o, n in zip(offsets, lengths))
-        elif isinstance(reader, NumericColumn.Reader) and count:
+        elif isinstance(reader, NumericColumn.Reader):
             dtype = np.dtype(reader._typecode).newbyteorder(">")
             stored = min(reader._count, count)
             codes = np.full(count, int.from_bytes(reader._defaultbytes, "big"), dtype=dtype.newbyteorder("="))

@@ -291,12 +291,12 @@ class SearchEngine:
                     self._index = open_index(self.library)
                 searcher = self._index.searcher()
                 self._open.append(searcher)
-                self._seen(searcher.reader().generation())
+                self._seen(_generation(searcher))
             local.searcher = searcher
         latest = self._latest_generation()
-        if latest is not None and searcher.reader().generation() != latest:
+        if latest is not None and _generation(searcher) != latest:
             searcher = local.searcher = self._reopen(searcher)
-        generation = searcher.reader().generation()
+        generation = _generation(searcher)
         table = self._tables.get(generation)
         if table is None:
             with self._lock:
@@ -324,7 +324,7 @@ class SearchEngine:
             return searcher
         with self._lock:
             self._open[self._open.index(searcher)] = fresh
-            self._seen(fresh.reader().generation())
+            self._seen(_generation(fresh))
         searcher.close()
         return fresh
 
@@ -592,6 +592,12 @@ class SearchEngine:
             return None
         fixed = fix(tree)
         return to_text(fixed) if changed else None
+
+
+def _generation(searcher: Searcher) -> int:
+    """The commit a searcher reads; -1 for an index without documents (Whoosh says None)."""
+    generation = searcher.reader().generation()
+    return -1 if generation is None else int(generation)
 
 
 def _close_all(searchers: list[Searcher]) -> None:

@@ -274,3 +274,24 @@ def test_positions_are_decoded_as_whooshs_own_decoder_does() -> None:
     expected = [(r << 32) | p for r, value in zip(records.tolist(), values) for p in fmt.decode_positions(value)]
     assert _delta_lists(values) is not None  # the fast path, not the one-by-one fallback
     assert _position_keys(records, values, fmt).tolist() == expected
+
+
+def test_an_empty_library_answers_every_search_with_nothing(tmp_path: Path) -> None:
+    """A new library, and one whose every document was removed again: no error, no hits, no facets."""
+    from kenniskamer.curate import remove_document
+    from kenniskamer.index import open_index
+
+    fresh = Library.open(tmp_path / "fresh", create=True)
+    open_index(fresh, create=True)
+    emptied = Library.open(tmp_path / "emptied", create=True)
+    page = _html(tmp_path, "een.html", "Een pagina over draagvlak", ["Draagvlak voor vluchtelingen in de gemeente. " * 20])
+    assert not run(emptied, [str(page)], AddOptions(jobs=1)).failed
+    for doc_id in emptied.doc_ids():
+        remove_document(emptied, doc_id)
+    for library in (fresh, emptied):
+        engine = SearchEngine(library)
+        for text in ("draagvlak", "", '"public support"', "vluchtelingn", "jaar:2019..2022"):
+            found = engine.search(SearchQuery(text, filters={"language": ("nl",)}))
+            assert found.total == 0 and not found.hits
+            assert all(not counts or all(c.selected for c in counts) for counts in found.facets.values())
+        engine.close()
