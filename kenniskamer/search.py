@@ -51,6 +51,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
     warnings.simplefilter("ignore", DeprecationWarning)
     from whoosh import query as wq
+    from whoosh.index import IndexError as WhooshIndexError
     from whoosh.query.compound import DefaultOr
     from whoosh.reading import ReaderClosed, TermNotFound
     from whoosh.searching import Searcher
@@ -72,6 +73,7 @@ PAGE_WEIGHTS = (1.0, 0.5, 0.25)
 REFERENCES_WEIGHT = 0.2  # a word in a cited title says little about what a study is about  # best pages of a document, added up with these weights
 FRESHNESS_SECONDS = 1.0  # how often a search checks for a newer commit
 PASSAGE_CHARS = 320  # characters of page text around the matches
+TERM_CACHE_SIZE = 200_000  # (field, term) -> occurs at all, per commit
 
 
 # -- values ---------------------------------------------------------------------------
@@ -221,6 +223,8 @@ class _DocTable:
         key = (fieldname, text)
         found = self._terms.get(key)
         if found is None:
+            if len(self._terms) >= TERM_CACHE_SIZE:  # random queries must not grow it without end
+                self._terms.clear()
             found = self._terms[key] = searcher.reader().doc_frequency(fieldname, text) > 0
         return found
 
@@ -320,7 +324,8 @@ class SearchEngine:
         assert self._index is not None
         try:
             fresh = self._index.searcher()
-        except (OSError, EOFError, ValueError, ReaderClosed, TermNotFound):
+        except (OSError, EOFError, ValueError, ReaderClosed, TermNotFound, WhooshIndexError):
+            # (WhooshIndexError: no commit at all, e.g. for the instant `reindex` swaps folders)
             return searcher
         with self._lock:
             self._open[self._open.index(searcher)] = fresh

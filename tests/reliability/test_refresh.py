@@ -91,3 +91,20 @@ def test_a_refresh_that_fails_once_does_not_break_the_thread(writable_sample: Pa
         pytest.fail("every search failed after one failed refresh")
     assert total == before
     assert engine.search(query).total == before
+
+
+def test_a_moment_without_an_index_folder_keeps_the_old_searcher(writable_sample: Path, monkeypatch) -> None:
+    """`reindex` renames the old index away before it moves the new one in: a search in that
+    instant answers from the searcher it has, not with an error."""
+    monkeypatch.setattr(search_module, "FRESHNESS_SECONDS", 0.0)
+    library = Library.open(writable_sample)
+    engine = SearchEngine(library)
+    query = SearchQuery("polarisatie", page_size=5)
+    before = [hit.doc.doc_id for hit in engine.search(query).hits]
+    library.index_dir.rename(writable_sample / "index.old")
+    try:
+        assert [hit.doc.doc_id for hit in engine.search(query).hits] == before
+    finally:
+        (writable_sample / "index.old").rename(library.index_dir)
+    assert [hit.doc.doc_id for hit in engine.search(query).hits] == before
+    engine.close()
