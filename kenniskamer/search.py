@@ -201,10 +201,11 @@ class _DocTable:
         for row, ts in enumerate(themes):
             self.theme_matrix[row, [theme_code[t] for t in ts]] = True
         # Sort keys as dense ranks: the newest publication date, the latest addition.
-        self.date_rank = np.unique(np.array(dated, dtype=object).astype(str), return_inverse=True)[1] if count else np.zeros(0, dtype=np.int64)
-        self.added_rank = np.unique(np.array(added, dtype=object).astype(str), return_inverse=True)[1] if count else np.zeros(0, dtype=np.int64)
+        self.date_rank = _ranks(dated)
+        self.added_rank = _ranks(added)
+        self.years = np.array([year or 0 for year in values["year"]], dtype=np.int64)  # 0: unknown
         # Records: their document (``size`` for a deleted or orphaned record), page and weight.
-        owners = np.array([ordinal.get(_text(v), count) for v in column_values(searcher, "doc_id")], dtype=np.int64)
+        owners = np.array([ordinal.get(v, count) for v in column_values(searcher, "doc_id")], dtype=np.int64)
         if reader.has_deletions():
             alive = np.zeros(len(owners), dtype=bool)
             alive[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
@@ -236,15 +237,17 @@ class _DocTable:
 
     def value_mask(self, name: str, wanted: Iterable[Any]) -> np.ndarray:
         """Documents whose facet ``name`` has any of the wanted values."""
+        wanted = set(wanted)
+        chosen = [i for i, v in enumerate(self.values[name]) if v in wanted]
+        if not chosen:
+            return self.none.copy()
         if name == "theme":
-            columns = [i for i, v in enumerate(self.values["theme"]) if v in set(wanted)]
-            return np.asarray(self.theme_matrix[:, columns].any(axis=1)) if columns else self.none.copy()
-        codes = [i for i, v in enumerate(self.values[name]) if v in set(wanted)]
-        return np.isin(self.codes[name], codes) if codes else self.none.copy()
+            return np.asarray(self.theme_matrix[:, chosen].any(axis=1))
+        return np.isin(self.codes[name], chosen)
 
     def year_mask(self, low: int | None, high: int | None) -> np.ndarray:
         """Documents published from ``low`` to ``high`` (inclusive; None: open)."""
-        years = np.array([0, *self.values["year"]], dtype=np.int64)[self.codes["year"] + 1]
+        years = self.years
         mask = years > 0
         if low is not None:
             mask &= years >= low
@@ -253,8 +256,9 @@ class _DocTable:
         return mask
 
 
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+def _ranks(keys: Sequence[str]) -> np.ndarray:
+    """Each key's place among the distinct keys, in ascending order (equal keys, equal places)."""
+    return np.unique(np.array(keys, dtype=str), return_inverse=True)[1].astype(np.int64)
 
 
 # -- the engine -----------------------------------------------------------------------------
