@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import re
 import shutil
 import sys
 import types
@@ -339,16 +338,14 @@ def indexed_stamps(library: Library) -> dict[str, str]:
 
 
 def latest_generation(index_dir: Path) -> int:
-    """The number of the index's latest commit (its newest ``_MAIN_<n>.toc``); -1 without one."""
+    """The number of the index's latest commit (Whoosh's newest TOC file); -1 without one.
+
+    Read from the file names alone, so it works for an index of another schema version too.
+    """
     try:
-        names = [path.name for path in index_dir.iterdir()]
-    except OSError:
+        return int(wi.TOC._latest_generation(_storage(index_dir), wi._DEF_INDEX_NAME))
+    except OSError:  # no index folder
         return -1
-    found = [int(match.group(1)) for name in names if (match := _TOC_NAME.fullmatch(name))]
-    return max(found, default=-1)
-
-
-_TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")
 
 
 def rebuild_index(library: Library, *, on_item: Callable[[Document], None] | None = None, procs: int = 1) -> int:
