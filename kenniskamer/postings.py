@@ -8,9 +8,10 @@ frequencies) and applies Whoosh's own BM25F formula, with Whoosh's own statistic
 The scores are the ones ``searcher.search(Term(...))`` gives, to float precision;
 ``tests/test_search.py`` holds the two side by side.
 
-It is the one module that reads Whoosh's on-disk structures below the public API
-(``W3LeafMatcher`` blocks and the field-length columns of the ``W3`` codec, unchanged
-since Whoosh 2.5; 2.7.4 is the last release). Anything else falls back to the public
+With kenniskamer.codec, it is one of the two modules that read Whoosh's on-disk
+structures below the public API: the posting blocks that codec writes, and the
+field-length columns of Whoosh's ``W3`` codec (unchanged since Whoosh 2.5; 2.7.4 is
+the last release). Postings of any other codec are read through the public
 per-posting API, which is slower but gives the same arrays.
 """
 
@@ -19,26 +20,22 @@ from __future__ import annotations
 import pickle
 import struct
 import threading
-import warnings
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from io import BytesIO
-from itertools import chain
 from typing import Any
 
 import numpy as np
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", SyntaxWarning)
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from kenniskamer.codec import PackedLeafMatcher, importing_whoosh
+
+with importing_whoosh():
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
     from whoosh.columns import NumericColumn, VarBytesColumn
-    from whoosh.formats import Positions
     from whoosh.matching.wrappers import FilterMatcher
     from whoosh.reading import TermNotFound
     from whoosh.searching import Searcher
-    from whoosh.system import _INT_SIZE
     from whoosh.util.numeric import byte_to_length
 
 # Whoosh's BM25F defaults, which the index is searched with.
@@ -50,7 +47,6 @@ _BYTE_LENGTHS = np.array([byte_to_length(byte) for byte in range(256)], dtype=np
 _BYTE_LENGTHS[0] = 0.0
 
 Postings = tuple[np.ndarray, np.ndarray]  # record numbers (int64, ascending), term frequencies (float64)
-_Read = tuple[np.ndarray, np.ndarray, list[bytes]]  # the same and each posting's encoded positions
 _EMPTY: Postings = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
@@ -73,23 +69,19 @@ class PostingCache:
         """Record numbers and term frequencies of every record holding the term (deleted ones too)."""
         found = self._cached((fieldname, text))
         if found is None:
-            ids, freqs, _ = _read_term(searcher, fieldname, text, values=False)
+            ids, freqs, _ = _read_term(searcher, fieldname, text, positions=False)
             found = (ids, freqs)
             self._keep((fieldname, text), found)
         return found
 
-    def positions(self, searcher: Searcher, fieldname: str, text: str, read: _Read | None = None) -> np.ndarray:
-        """``record << 32 | position`` of every occurrence of the term (ascending), for phrases.
-
-        ``read`` is the term's posting list if the caller has just read it with its values.
-        """
+    def positions(self, searcher: Searcher, fieldname: str, text: str) -> np.ndarray:
+        """``record << 32 | position`` of every occurrence of the term (ascending), for phrases."""
         key = ("positions:" + fieldname, text)
         found = self._cached(key)
         if found is not None:
             return found[0]
-        ids, freqs, values = read or _read_term(searcher, fieldname, text, values=True)
+        ids, freqs, keys = _read_term(searcher, fieldname, text, positions=True)
         self._keep((fieldname, text), (ids, freqs))
-        keys = _position_keys(ids, values, searcher.schema[fieldname].format)
         self._keep(key, (keys, _EMPTY[1]))
         return keys
 
@@ -142,24 +134,16 @@ class PostingCache:
 
         A record matches when the terms stand at consecutive positions; its score is the
         sum of the terms' BM25F scores (what Whoosh's span matcher adds up), times ``boost``.
-        The positions of a term are read once for all its records and kept with its postings.
+        The positions of a term are read once for all its records and kept with its postings
+        (after the postings of every term, so that a phrase with no candidate reads none).
         """
-        # A word read from disk now is read with its positions: its blocks hold both, and
-        # unpickling them is most of what reading costs.
-        read = {
-            term: _read_term(searcher, fieldname, term, values=True)
-            for term in set(terms)
-            if self._cached((fieldname, term)) is None and self._cached(("positions:" + fieldname, term)) is None
-        }
-        for term, (ids, freqs, _) in read.items():
-            self._keep((fieldname, term), (ids, freqs))
         scored = [self.scores(searcher, fieldname, term) for term in terms]
         candidates = scored[0][0]
         for ids, _ in scored[1:]:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
         if not len(candidates):
             return _EMPTY
-        keys = [self.positions(searcher, fieldname, term, read.get(term)) for term in terms]
+        keys = [self.positions(searcher, fieldname, term) for term in terms]
         keys[0] = keys[0][_in_sorted(keys[0] >> _SHIFT, candidates)]
         starts = keys[0]  # record << 32 | position of the first term
         for offset, later in enumerate(keys[1:], start=1):
@@ -180,11 +164,11 @@ def _in_sorted(values: np.ndarray, sorted_array: np.ndarray) -> np.ndarray:
     return sorted_array[where] == values
 
 
-def _read_term(searcher: Searcher, fieldname: str, text: str, *, values: bool) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
-    """Record numbers, term frequencies and (with ``values``) the encoded positions of a term, all segments."""
-    ids: list[np.ndarray] = []
-    freqs: list[np.ndarray] = []
-    found: list[bytes] = []
+def _read_term(searcher: Searcher, fieldname: str, text: str, *, positions: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Record numbers and term frequencies of a term in all segments, and with ``positions``
+    its position keys (``record << 32 | position``, ascending); else an empty array.
+    """
+    parts: list[_Block] = []
     for segment, base in searcher.reader().leaf_readers():
         try:
             matcher = segment.postings(fieldname, text)
@@ -192,23 +176,25 @@ def _read_term(searcher: Searcher, fieldname: str, text: str, *, values: bool) -
             continue
         if isinstance(matcher, FilterMatcher):  # deleted records: the caller maps them to no document
             matcher = matcher.child
-        read = _block_postings if isinstance(matcher, W3LeafMatcher) else _matcher_postings
-        for block_ids, block_freqs, block_values in read(matcher, values):
-            ids.append(block_ids + base if base else block_ids)
-            freqs.append(block_freqs)
-            found.extend(block_values)
-    if not ids:
-        return _EMPTY[0], _EMPTY[1], found
-    return np.concatenate(ids), np.concatenate(freqs), found
+        read = _packed_blocks if type(matcher) is PackedLeafMatcher else _matcher_postings
+        for ids, freqs, counts, steps in read(matcher, positions):
+            parts.append((ids + base if base else ids, freqs, counts, steps))
+    if not parts:
+        return _EMPTY[0], _EMPTY[1], _EMPTY[0]
+    ids, freqs, counts, steps = (np.concatenate(column) for column in zip(*parts))
+    return ids, freqs, _position_keys(ids, counts, steps) if positions else _EMPTY[0]
 
 
-def _block_postings(matcher: W3LeafMatcher, values: bool) -> Iterator[tuple[np.ndarray, np.ndarray, Sequence[bytes]]]:
-    """The blocks of a fresh block matcher, parsed from one read of its whole posting list.
+_Block = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # ids, freqs, positions per posting, position deltas
+
+
+def _packed_blocks(matcher: PackedLeafMatcher, positions: bool) -> Iterator[_Block]:
+    """The blocks of a fresh packed-block matcher (kenniskamer.codec), parsed from one read of its posting list.
 
     (The matcher itself reads each block's header with pickle.load on the file, which
     costs one small read per pickle opcode.) A block is: its length (negative for the
     last), a pickled header (count, last id, max weight, compression, lengths), and
-    the pickled (id deltas, weights, values) data.
+    the pickled (id deltas, weights, (joined values, value lengths)).
     """
     start = matcher._baseoffset
     extent = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length  # stored as a 1-tuple
@@ -221,81 +207,58 @@ def _block_postings(matcher: W3LeafMatcher, values: bool) -> Iterator[tuple[np.n
         header = pickle.load(stream)
         end = position + _BLOCK_LENGTH.size + abs(length)
         data = raw[stream.tell() : end]
-        deltas, weights, block_values = pickle.loads(zlib.decompress(data) if header[3] else data)
-        block = np.cumsum(np.fromiter(deltas, dtype=np.int64, count=len(deltas)))
+        deltas, weights, values = pickle.loads(zlib.decompress(data) if header[3] else data)
+        ids = np.cumsum(np.frombuffer(deltas, dtype=_UINT32), dtype=np.int64)
         if weights is None:
-            freqs = np.ones(len(block))
+            freqs = np.ones(len(ids))
         elif isinstance(weights, float):
-            freqs = np.full(len(block), weights)
+            freqs = np.full(len(ids), weights)
         else:
-            freqs = np.fromiter(weights, dtype=np.float64, count=len(weights))
-        yield block, freqs, (block_values if values else ())
+            freqs = np.frombuffer(weights, dtype=_FLOAT32).astype(np.float64)
+        if positions:
+            joined, lengths = values
+            counts = np.frombuffer(lengths, dtype=_UINT32).astype(np.int64) // 4
+            steps = np.frombuffer(joined, dtype=_UINT32).astype(np.int64)
+        else:
+            counts = steps = _EMPTY[0]
+        yield ids, freqs, counts, steps
         if length < 0:
             break
         position = end
 
 
-def _matcher_postings(matcher: Any, values: bool) -> Iterator[tuple[np.ndarray, np.ndarray, Sequence[bytes]]]:
+def _matcher_postings(matcher: Any, positions: bool) -> Iterator[_Block]:
     """The postings of any matcher, one at a time (the slow, public way)."""
     ids: list[int] = []
     freqs: list[float] = []
-    found: list[bytes] = []
+    counts: list[int] = []
+    steps: list[int] = []
     while matcher.is_active():
         ids.append(matcher.id())
         freqs.append(matcher.weight())
-        if values:
-            found.append(matcher.value())
+        if positions:
+            found = matcher.value_as("positions")
+            counts.append(len(found))
+            steps.extend(after - before for before, after in zip([0, *found], found))
         matcher.next()
-    yield np.array(ids, dtype=np.int64), np.array(freqs, dtype=np.float64), found
+    yield tuple(np.array(column, dtype=dtype) for column, dtype in  # type: ignore[misc]
+                ((ids, np.int64), (freqs, np.float64), (counts, np.int64), (steps, np.int64)))
 
 
-def _position_keys(records: np.ndarray, values: list[bytes], fmt: Any) -> np.ndarray:
-    """``record << 32 | position`` for every position in ``values`` (one encoded value per record)."""
-    if not values:
-        return np.zeros(0, dtype=np.int64)
-    lists = _delta_lists(values) if type(fmt) is Positions else None
-    if lists is not None:
-        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        steps = np.cumsum(np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum())))
-        firsts = np.cumsum(lengths) - lengths
-        before = np.where(firsts > 0, steps[np.maximum(firsts - 1, 0)], 0)
-        positions = steps - np.repeat(before, lengths)
-    else:  # another format: Whoosh's own decoder, one value at a time
-        decoded = [fmt.decode_positions(value) for value in values]
-        lengths = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
-        positions = np.fromiter(chain.from_iterable(decoded), dtype=np.int64, count=int(lengths.sum()))
-    return (np.repeat(records, lengths) << _SHIFT) | positions
-
-
-def _delta_lists(values: list[bytes]) -> list[list[int]] | None:
-    """The position deltas of every ``Positions`` value, in one unpickling; None if they look otherwise.
-
-    Each value is a 4-byte count and a protocol-2 pickle of a list of deltas, its final
-    STOP sometimes cut off. Cutting every value's count, protocol mark and STOP (as byte
-    masks over the joined values) leaves list bodies that unpickle as one list of lists.
-    """
-    joined = np.frombuffer(b"".join(values), dtype=np.uint8)
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    starts = np.cumsum(lengths) - lengths
-    if (lengths < _INT_SIZE + 3).any():
-        return None
-    marks = starts + _INT_SIZE
-    if not ((joined[marks] == _PROTOCOL_2[0]) & (joined[marks + 1] == _PROTOCOL_2[1])).all():
-        return None
-    keep = np.ones(len(joined), dtype=bool)
-    keep[(starts[:, None] + np.arange(_INT_SIZE + len(_PROTOCOL_2))).ravel()] = False
-    ends = starts + lengths - 1
-    keep[ends[joined[ends] == ord(".")]] = False
-    try:
-        lists = pickle.loads(_PROTOCOL_2 + b"](" + joined[keep].tobytes() + b"e.")
-    except (pickle.UnpicklingError, ValueError, EOFError, IndexError, KeyError, TypeError):
-        return None
-    return lists if isinstance(lists, list) and len(lists) == len(values) else None
+def _position_keys(records: np.ndarray, counts: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """``record << 32 | position`` of every position: ``counts[i]`` deltas in ``steps`` belong to ``records[i]``."""
+    if not len(steps):
+        return _EMPTY[0]
+    running = np.cumsum(steps)
+    firsts = np.cumsum(counts) - counts  # where each record's deltas start
+    before = np.where(firsts > 0, running[np.maximum(firsts - 1, 0)], 0)
+    return (np.repeat(records, counts) << _SHIFT) | (running - np.repeat(before, counts))
 
 
 _SHIFT = 32  # positions in a record stay far below 2**32
-_PROTOCOL_2 = b"\x80\x02"
 _BLOCK_LENGTH = struct.Struct("!i")
+_UINT32 = np.dtype("<u4")
+_FLOAT32 = np.dtype("<f4")
 
 
 def _segment_lengths(segment: Any, fieldname: str) -> np.ndarray:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 # Bump when a field, an analyzer or the record layout changes: an index of another
 # version asks the user to run `kenniskamer reindex`.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Languages with a stemmer; text in any other language goes to the *_other fields.
 STEMMED_LANGUAGES = ("en", "nl")

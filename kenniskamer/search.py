@@ -11,7 +11,6 @@ import math
 import re
 import threading
 import time
-import warnings
 import weakref
 from bisect import bisect_left
 from collections import defaultdict
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from kenniskamer.codec import importing_whoosh
 from kenniskamer.errors import DocumentNotFoundError, QueryError
 from kenniskamer.index import analyze, open_index, stopwords
 from kenniskamer.library import Library
@@ -47,9 +47,7 @@ from kenniskamer.schema import FACET_FIELDS, TEXT_SUFFIXES, text_suffix
 from kenniskamer.taxonomy import Theme, Thesaurus, load_themes, load_thesaurus
 from kenniskamer.text import WORD, fold
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", SyntaxWarning)
-    warnings.simplefilter("ignore", DeprecationWarning)
+with importing_whoosh():
     from whoosh import query as wq
     from whoosh.index import IndexError as WhooshIndexError
     from whoosh.query.compound import DefaultOr

@@ -6,7 +6,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from indexer.pipeline import AddOptions, run
@@ -259,21 +258,6 @@ def test_a_thread_never_answers_from_an_older_commit_than_another_thread_saw(
     old_hand.shutdown()
     new_hand.shutdown()
     engine.close()
-
-
-def test_positions_are_decoded_as_whooshs_own_decoder_does() -> None:
-    from whoosh.formats import Positions
-
-    from kenniskamer.postings import _delta_lists, _position_keys
-
-    fmt = Positions()
-    positions = [[0], [3, 5, 250], [1, 300, 70000, 70001], list(range(0, 20000, 7)), [46, 47]]
-    values = [fmt.encode(p) for p in positions]
-    values[1] = values[1][:-1]  # some values are stored without the pickle's final STOP
-    records = np.array([2, 5, 9, 10, 11], dtype=np.int64)
-    expected = [(r << 32) | p for r, value in zip(records.tolist(), values) for p in fmt.decode_positions(value)]
-    assert _delta_lists(values) is not None  # the fast path, not the one-by-one fallback
-    assert _position_keys(records, values, fmt).tolist() == expected
 
 
 def test_an_empty_library_answers_every_search_with_nothing(tmp_path: Path) -> None:
