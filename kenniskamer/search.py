@@ -267,7 +267,7 @@ class SearchEngine:
 
     def __init__(self, library: Library, *, themes: Sequence[Theme] | None = None, thesaurus: Thesaurus | None = None):
         self.library = library
-        self.themes = tuple(load_themes() if themes is None else themes)
+        self._themes = None if themes is None else tuple(themes)
         self.thesaurus = load_thesaurus() if thesaurus is None else thesaurus
         self._lock = threading.Lock()
         self._index: Any = None
@@ -375,6 +375,13 @@ class SearchEngine:
         if field_name == "type":
             return resolve_type(value)
         return value
+
+    @property
+    def themes(self) -> tuple[Theme, ...]:
+        """The themes, read when first needed: most searches have no theme filter to resolve."""
+        if self._themes is None:
+            self._themes = tuple(load_themes())
+        return self._themes
 
     def theme_id(self, value: str) -> str:
         """A theme id from an id or a Dutch or English label; QueryError otherwise."""

@@ -13,7 +13,6 @@ The constants below were tuned by hand on the 65 documents of the shared topical
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -212,6 +211,8 @@ def _parse_terms(path: Path, theme_id: str, key: str, raw: object) -> tuple[tupl
 
 def load_themes(path: Path | None = None) -> tuple[Theme, ...]:
     """The themes in a themes.toml file (default: DATA_DIR / "themes.toml")."""
+    import tomllib  # here, not at the top: `kenniskamer search` seldom needs it (10 ms)
+
     path = Path(path) if path is not None else DATA_DIR / THEMES_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
