@@ -22,19 +22,19 @@ import struct
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from io import BytesIO
 from typing import Any
 
 import numpy as np
 
-from kenniskamer.codec import PackedLeafMatcher, importing_whoosh
+from kenniskamer.codec import PackedCodec, importing_whoosh
 
 with importing_whoosh():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
     from whoosh.columns import NumericColumn, VarBytesColumn
     from whoosh.matching.wrappers import FilterMatcher
-    from whoosh.reading import TermNotFound
+    from whoosh.reading import SegmentReader, TermNotFound
     from whoosh.searching import Searcher
     from whoosh.util.numeric import byte_to_length
 
@@ -167,67 +167,79 @@ def _in_sorted(values: np.ndarray, sorted_array: np.ndarray) -> np.ndarray:
 def _read_term(searcher: Searcher, fieldname: str, text: str, *, positions: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Record numbers and term frequencies of a term in all segments, and with ``positions``
     its position keys (``record << 32 | position``, ascending); else an empty array.
+
+    Deleted records are included; the caller maps them to no document.
     """
     parts: list[_Block] = []
     for segment, base in searcher.reader().leaf_readers():
         try:
-            matcher = segment.postings(fieldname, text)
-        except TermNotFound:  # not in this segment
+            terminfo = segment.term_info(fieldname, text)
+        except TermNotFound:  # not in this segment (or an index without any)
             continue
-        if isinstance(matcher, FilterMatcher):  # deleted records: the caller maps them to no document
-            matcher = matcher.child
-        read = _packed_blocks if type(matcher) is PackedLeafMatcher else _matcher_postings
-        for ids, freqs, counts, steps in read(matcher, positions):
-            parts.append((ids + base if base else ids, freqs, counts, steps))
+        if isinstance(segment, SegmentReader) and type(segment.codec()) is PackedCodec and not terminfo.is_inlined():
+            ids, freqs, counts, steps = _packed_postings(segment, terminfo, positions)
+        else:
+            matcher = segment.postings(fieldname, text)
+            if isinstance(matcher, FilterMatcher):  # it skips deleted records; they are read here too
+                matcher = matcher.child
+            ids, freqs, counts, steps = _matcher_postings(matcher, positions)
+        parts.append((ids + base if base else ids, freqs, counts, steps))
     if not parts:
         return _EMPTY[0], _EMPTY[1], _EMPTY[0]
-    ids, freqs, counts, steps = (np.concatenate(column) for column in zip(*parts))
+    ids, freqs, counts, steps = (np.concatenate(column) for column in zip(*parts)) if len(parts) > 1 else parts[0]
     return ids, freqs, _position_keys(ids, counts, steps) if positions else _EMPTY[0]
 
 
 _Block = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # ids, freqs, positions per posting, position deltas
 
 
-def _packed_blocks(matcher: PackedLeafMatcher, positions: bool) -> Iterator[_Block]:
-    """The blocks of a fresh packed-block matcher (kenniskamer.codec), parsed from one read of its posting list.
+def _packed_postings(segment: SegmentReader, terminfo: Any, positions: bool) -> _Block:
+    """A term's postings in one segment, from one read of its blocks (written by kenniskamer.codec).
 
-    (The matcher itself reads each block's header with pickle.load on the file, which
-    costs one small read per pickle opcode.) A block is: its length (negative for the
-    last), a pickled header (count, last id, max weight, compression, lengths), and
-    the pickled (id deltas, weights, (joined values, value lengths)).
+    The posting list is Whoosh's 4-byte tag, then blocks: a block's length (negative for
+    the last), a pickled header (count, last id, max weight, compression, lengths) and
+    the pickled (id deltas, weights, (joined values, value lengths)). The blocks' arrays
+    are joined and decoded once; ids restart their running sum at every block.
     """
-    start = matcher._baseoffset
-    extent = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length  # stored as a 1-tuple
-    raw = matcher._postfile.get(start, matcher._startoffset + extent - start)
+    offset, length = terminfo.extent()
+    length = length[0] if isinstance(length, tuple) else length  # Whoosh unpacks it as a 1-tuple
+    raw = segment._terms._postfile.get(offset, length)
     stream = BytesIO(raw)
-    position = 0
+    sizes: list[int] = []
+    deltas: list[bytes] = []
+    weights: list[bytes] = []
+    joined: list[bytes] = []
+    lengths: list[bytes] = []
+    position = _TAG_SIZE
     while position < len(raw):
-        (length,) = _BLOCK_LENGTH.unpack_from(raw, position)
+        (size,) = _BLOCK_LENGTH.unpack_from(raw, position)
         stream.seek(position + _BLOCK_LENGTH.size)
-        header = pickle.load(stream)
-        end = position + _BLOCK_LENGTH.size + abs(length)
+        count, _, _, compression, _, _ = pickle.load(stream)
+        end = position + _BLOCK_LENGTH.size + abs(size)
         data = raw[stream.tell() : end]
-        deltas, weights, values = pickle.loads(zlib.decompress(data) if header[3] else data)
-        ids = np.cumsum(np.frombuffer(deltas, dtype=_UINT32), dtype=np.int64)
-        if weights is None:
-            freqs = np.ones(len(ids))
-        elif isinstance(weights, float):
-            freqs = np.full(len(ids), weights)
-        else:
-            freqs = np.frombuffer(weights, dtype=_FLOAT32).astype(np.float64)
+        block_ids, block_weights, values = pickle.loads(zlib.decompress(data) if compression else data)
+        sizes.append(count)
+        deltas.append(block_ids)
+        if block_weights is None:  # all 1.0
+            block_weights = _ONE * count
+        elif isinstance(block_weights, float):  # all the same
+            block_weights = _FLOAT32_STRUCT.pack(block_weights) * count
+        weights.append(block_weights)
         if positions:
-            joined, lengths = values
-            counts = np.frombuffer(lengths, dtype=_UINT32).astype(np.int64) // 4
-            steps = np.frombuffer(joined, dtype=_UINT32).astype(np.int64)
-        else:
-            counts = steps = _EMPTY[0]
-        yield ids, freqs, counts, steps
-        if length < 0:
+            joined.append(values[0])
+            lengths.append(values[1])
+        if size < 0:
             break
         position = end
+    ids = _restarting_cumsum(np.frombuffer(b"".join(deltas), dtype=_UINT32).astype(np.int64), np.array(sizes))
+    freqs = np.frombuffer(b"".join(weights), dtype=_FLOAT32).astype(np.float64)
+    if not positions:
+        return ids, freqs, _EMPTY[0], _EMPTY[0]
+    counts = np.frombuffer(b"".join(lengths), dtype=_UINT32).astype(np.int64) // 4
+    return ids, freqs, counts, np.frombuffer(b"".join(joined), dtype=_UINT32).astype(np.int64)
 
 
-def _matcher_postings(matcher: Any, positions: bool) -> Iterator[_Block]:
+def _matcher_postings(matcher: Any, positions: bool) -> _Block:
     """The postings of any matcher, one at a time (the slow, public way)."""
     ids: list[int] = []
     freqs: list[float] = []
@@ -241,23 +253,31 @@ def _matcher_postings(matcher: Any, positions: bool) -> Iterator[_Block]:
             counts.append(len(found))
             steps.extend(after - before for before, after in zip([0, *found], found))
         matcher.next()
-    yield tuple(np.array(column, dtype=dtype) for column, dtype in  # type: ignore[misc]
-                ((ids, np.int64), (freqs, np.float64), (counts, np.int64), (steps, np.int64)))
+    return (np.array(ids, dtype=np.int64), np.array(freqs, dtype=np.float64), np.array(counts, dtype=np.int64),
+            np.array(steps, dtype=np.int64))
 
 
 def _position_keys(records: np.ndarray, counts: np.ndarray, steps: np.ndarray) -> np.ndarray:
     """``record << 32 | position`` of every position: ``counts[i]`` deltas in ``steps`` belong to ``records[i]``."""
     if not len(steps):
         return _EMPTY[0]
+    return (np.repeat(records, counts) << _SHIFT) | _restarting_cumsum(steps, counts)
+
+
+def _restarting_cumsum(steps: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Running sums of ``steps`` that start again with each group: group i is the next ``counts[i]`` steps."""
     running = np.cumsum(steps)
-    firsts = np.cumsum(counts) - counts  # where each record's deltas start
+    firsts = np.cumsum(counts) - counts  # where each group starts
     before = np.where(firsts > 0, running[np.maximum(firsts - 1, 0)], 0)
-    return (np.repeat(records, counts) << _SHIFT) | (running - np.repeat(before, counts))
+    return running - np.repeat(before, counts)
 
 
 _SHIFT = 32  # positions in a record stay far below 2**32
 _BLOCK_LENGTH = struct.Struct("!i")
+_TAG_SIZE = len(WHOOSH3_HEADER_MAGIC)  # before a term's first block
 _UINT32 = np.dtype("<u4")
+_FLOAT32_STRUCT = struct.Struct("<f")
+_ONE = _FLOAT32_STRUCT.pack(1.0)
 _FLOAT32 = np.dtype("<f4")
 
 

@@ -91,8 +91,8 @@ def test_the_fast_reader_gives_what_whooshs_matchers_give(indexes: tuple[Any, An
         slow: list[tuple[np.ndarray, ...]] = []
         for segment, base in reader.leaf_readers():
             if ("body", word) in segment:
-                for block_ids, block_freqs, counts, steps in _matcher_postings(segment.postings("body", word), True):
-                    slow.append((block_ids + base, block_freqs, counts, steps))
+                block_ids, block_freqs, counts, steps = _matcher_postings(segment.postings("body", word), True)
+                slow.append((block_ids + base, block_freqs, counts, steps))
     slow_ids, slow_freqs, counts, steps = (np.concatenate(column) for column in zip(*slow))
     assert ids.tolist() == slow_ids.tolist()
     assert freqs.tolist() == slow_freqs.tolist()
