@@ -691,8 +691,13 @@ class _Run:
             if author is not None and (leaf.field == "author" or not _only_stopwords(leaf.text)):
                 parts.append(author)
         if self.expand and leaf.field is None:
-            for equivalent in self.engine.thesaurus.equivalents(leaf.text):
-                more = self._text_parts(equivalent, bases, EXPANSION_BOOST)
+            thesaurus = self.engine.thesaurus
+            for equivalent in thesaurus.equivalents(leaf.text):
+                # A Dutch or English term is looked for in text of its language (and of others),
+                # where its words are stemmed as it was meant.
+                languages = thesaurus.languages_of(equivalent)
+                suffixes = (*languages, "other") if len(languages) == 1 else TEXT_SUFFIXES
+                more = self._text_parts(equivalent, bases, EXPANSION_BOOST, suffixes)
                 if more:
                     parts.extend(more)
                     if equivalent not in self.expansions:
@@ -710,9 +715,11 @@ class _Run:
             return None
         return _any([part.query() for part in parts]) if parts else wq.NullQuery
 
-    def _text_parts(self, text: str, bases: Sequence[str], boost: float) -> list[_Part]:
+    def _text_parts(
+        self, text: str, bases: Sequence[str], boost: float, suffixes: Sequence[str] = TEXT_SUFFIXES
+    ) -> list[_Part]:
         parts = []
-        for suffix in TEXT_SUFFIXES:
+        for suffix in suffixes:
             terms = _analyzed(text, suffix)
             if suffix == "other" and _only_stopwords(text):
                 terms = ()

@@ -544,6 +544,10 @@ class Thesaurus:
         """The number of Dutch-English pairs."""
         return len(self.pairs)
 
+    def languages_of(self, term: str) -> tuple[str, ...]:
+        """The languages ("nl", "en") in which ``term`` is an entry, as written in the file."""
+        return tuple(language for language in LANGUAGES if (language, term) in self._partners)
+
     def _lookup(self, query: str, stems_by_language: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
         """Partners, then partners' other partners, of every entry matching the given stems."""
         found = [

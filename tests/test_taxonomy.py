@@ -400,6 +400,15 @@ def test_a_thesaurus_built_from_pairs() -> None:
     assert thesaurus.equivalents("polarization") == ("polarisatie", "polarisation")
 
 
+def test_the_thesaurus_knows_the_language_of_its_terms() -> None:
+    """The search looks for an expansion in text of its own language, stemmed as meant."""
+    thesaurus = Thesaurus([("asielzoeker", "asylum seeker"), ("framing", "framing")])
+    assert thesaurus.languages_of("asielzoeker") == ("nl",)
+    assert thesaurus.languages_of("asylum seeker") == ("en",)
+    assert thesaurus.languages_of("framing") == ("nl", "en")
+    assert thesaurus.languages_of("vluchteling") == ()
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
