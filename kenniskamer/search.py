@@ -896,6 +896,11 @@ class _Run:
         docs = self.engine._documents([table.doc_ids[o] for o in ordinals])
         pages_of = {table.doc_ids[o]: self.pages(o)[:passages] for o in ordinals}
         texts = self.engine.library.page_texts([(doc_id, page) for doc_id, pages in pages_of.items() for page in pages])
+        # Words to mark: the query's terms in the document's language and unstemmed, but no
+        # stop words. (Text in other languages is indexed without a stop list, so "van" and
+        # "de" of a Dutch query are terms there; marked in every passage they hid the rest.)
+        stop = stopwords("nl") | stopwords("en")
+        marked = {suffix: (self.highlight[suffix] | self.highlight["other"]) - stop for suffix in TEXT_SUFFIXES}
         hits = []
         for ordinal in ordinals:
             doc_id = table.doc_ids[ordinal]
@@ -903,8 +908,7 @@ class _Run:
                 continue
             doc = docs[doc_id]
             suffix = text_suffix(doc.language)
-            terms = self.highlight[suffix] | self.highlight["other"]
-            found = [highlight(texts.get((doc_id, page), ""), page, terms, suffix) for page in pages_of[doc_id]]
+            found = [highlight(texts.get((doc_id, page), ""), page, marked[suffix], suffix) for page in pages_of[doc_id]]
             hits.append(Hit(doc, float(totals[ordinal]), tuple(p for p in found if p is not None)))
         return hits
 

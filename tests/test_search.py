@@ -150,6 +150,16 @@ def test_hits_carry_up_to_three_passages_with_page_numbers(sample_library: Path)
             assert any(marked for _, marked in passage.fragments)
 
 
+def test_passages_mark_the_words_searched_for_not_stop_words(topical_library: Path) -> None:
+    """Text in other languages is indexed without a stop list, so "van" and "de" are searched
+    there; marking them in every passage hid the words that matched."""
+    engine = SearchEngine(Library.open(topical_library))
+    page = engine.search(SearchQuery("beeldvorming van moslims in de media", page_size=20))
+    marked = [text.lower() for hit in page.hits for passage in hit.passages for text, hit_ in passage.fragments if hit_]
+    assert len(marked) > 20
+    assert not {"de", "van", "the", "of"} & set(marked)
+
+
 def test_sorting_and_paging(sample_library: Path) -> None:
     engine = SearchEngine(Library.open(sample_library))
     newest = engine.search(SearchQuery("migration", sort="newest", page_size=50))
