@@ -334,3 +334,20 @@ def test_bad_input_is_one_line_each_with_what_to_do(invoke, library_path: Path, 
     assert failures[str(tmp_path / "weg.pdf")] == f"{tmp_path / 'weg.pdf'} does not exist; check the path."
     for message in failures.values():
         assert ";" in message  # the problem, then what the curator can do
+
+
+def test_the_console_script_answers_and_exits_as_documented(sample_library: Path, tmp_path: Path) -> None:
+    """The whole process (cli.main, not click's test runner): output, and exit status 0, 1 and 2."""
+    import subprocess
+    import sys
+
+    cli = Path(__file__).resolve().parents[1] / "cli.py"
+
+    def kenniskamer(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(cli), *args], capture_output=True, text=True, timeout=60)
+
+    found = kenniskamer("search", "refugees", "--library", str(sample_library), "--json")
+    assert found.returncode == 0 and json.loads(found.stdout)["total"] > 0
+    missing = kenniskamer("search", "refugees", "--library", str(tmp_path / "none"))
+    assert missing.returncode == 1 and missing.stderr.startswith("Error: No library at")
+    assert kenniskamer("search", "--no-such-option").returncode == 2
