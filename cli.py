@@ -753,10 +753,12 @@ def main() -> None:
     try:
         cli(prog_name="kenniskamer")
     finally:
-        # The process ends with the command. Frozen, the objects of the run (numpy, Whoosh,
-        # the search tables) are left to the exit instead of being walked by the interpreter's
-        # final garbage collections: 0.1 s of the half second `kenniskamer search` takes.
-        # Exit handlers and finalizers still run.
+        # The process ends with the command. One collection frees what the command left
+        # (the catalog connection closes, which moves its write-ahead log into the catalog
+        # file); what stays (modules: numpy, Whoosh, their tables) is then frozen, so the
+        # interpreter's final collections at exit skip it. Those took 0.1 s of the half
+        # second `kenniskamer search` takes; the one collection here takes 0.03 s.
+        gc.collect()
         gc.freeze()
 
 

@@ -346,6 +346,11 @@ def test_the_console_script_answers_and_exits_as_documented(sample_library: Path
     def kenniskamer(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, str(cli), *args], capture_output=True, text=True, timeout=60)
 
+    library = tmp_path / "lib"
+    added = kenniskamer("add", str(SAMPLE / "en_czymara2020_threat-to-the-occident_frontiers.pdf"), "--library", str(library))
+    assert added.returncode == 0, added.stderr
+    # Every catalog connection was closed at exit: the write-ahead log is back in the catalog file.
+    assert not (library / "catalog.sqlite3-wal").exists()
     found = kenniskamer("search", "refugees", "--library", str(sample_library), "--json")
     assert found.returncode == 0 and json.loads(found.stdout)["total"] > 0
     missing = kenniskamer("search", "refugees", "--library", str(tmp_path / "none"))
