@@ -180,7 +180,7 @@ def _read_term(searcher: Searcher, fieldname: str, text: str, *, positions: bool
             ids, freqs, counts, steps = _packed_postings(segment, terminfo, positions)
         else:
             matcher = segment.postings(fieldname, text)
-            if isinstance(matcher, FilterMatcher):  # it skips deleted records; they are read here too
+            if isinstance(matcher, FilterMatcher):  # cheaper to map deleted records to no document than to skip them
                 matcher = matcher.child
             ids, freqs, counts, steps = _matcher_postings(matcher, positions)
         parts.append((ids + base if base else ids, freqs, counts, steps))

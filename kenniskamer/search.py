@@ -460,8 +460,7 @@ class SearchEngine:
         pages = run._best_pages(scoring, doc_id, limit)
         texts = self.library.page_texts([(doc_id, page) for page in pages])
         suffix = text_suffix(doc.language)
-        terms = run.highlight[suffix] | run.highlight["other"]
-        found = (highlight(texts.get((doc_id, page), ""), page, terms, suffix) for page in pages)
+        found = (highlight(texts.get((doc_id, page), ""), page, run.marked(suffix), suffix) for page in pages)
         return tuple(passage for passage in found if passage is not None)
 
     def related(self, doc_id: str, *, limit: int = 5) -> list[Hit]:
@@ -890,17 +889,25 @@ class _Run:
         low, high = np.searchsorted(owners, [ordinal, ordinal + 1])
         return numbers[low:high].tolist()
 
+    def marked(self, suffix: str) -> set[str]:
+        """The words to mark in a passage of a document in this language (``text_suffix``).
+
+        The query's terms for that language, and its unstemmed terms but Dutch and English
+        stop words: text in other languages is indexed without a stop list, so "van" and "de"
+        of a Dutch query are terms there, and marked in every passage they hid the words
+        that matched. (A language's own terms hold none of its stop words, and may hold the
+        other's: "men" and "door" are English words.)
+        """
+        unstemmed = self.highlight["other"] - stopwords("nl") - stopwords("en")
+        return unstemmed if suffix == "other" else self.highlight[suffix] | unstemmed
+
     def hits(self, ordinals: Sequence[int], totals: np.ndarray, passages: int) -> list[Hit]:
         """Hits with highlighted passages for the shown documents."""
         table = self.table
         docs = self.engine._documents([table.doc_ids[o] for o in ordinals])
         pages_of = {table.doc_ids[o]: self.pages(o)[:passages] for o in ordinals}
         texts = self.engine.library.page_texts([(doc_id, page) for doc_id, pages in pages_of.items() for page in pages])
-        # Words to mark: the query's terms in the document's language and unstemmed, but no
-        # stop words. (Text in other languages is indexed without a stop list, so "van" and
-        # "de" of a Dutch query are terms there; marked in every passage they hid the rest.)
-        stop = stopwords("nl") | stopwords("en")
-        marked = {suffix: (self.highlight[suffix] | self.highlight["other"]) - stop for suffix in TEXT_SUFFIXES}
+        marked = {suffix: self.marked(suffix) for suffix in TEXT_SUFFIXES}
         hits = []
         for ordinal in ordinals:
             doc_id = table.doc_ids[ordinal]
