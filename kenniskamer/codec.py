@@ -63,6 +63,8 @@ def importing_whoosh() -> Iterator[None]:
     ``_LEFT_OUT`` cost `kenniskamer search` 50 ms of its start; while Whoosh is imported
     a stand-in takes their place (unless something imported them already), and leaves
     ``sys.modules`` afterwards, so a later import (URL ingestion) gets the real module.
+    Only for module-level imports: ``sys.modules`` is shared, and a thread importing
+    ``urllib.request`` at that very moment would get the stand-in.
     """
     stand_ins = {name: _stand_in(name, functions) for name, functions in _LEFT_OUT.items() if name not in sys.modules}
     sys.modules.update(stand_ins)
