@@ -992,10 +992,14 @@ def highlight(text: str, page: int, terms: set[str], suffix: str, *, width: int 
     if not text or not terms:
         return None
     found: list[tuple[int, int, str]] = []
+    matched: dict[str, str | None] = {}  # a page repeats its words: each is analysed once
     for begin, end, word in _word_starts(text, {term[:3] for term in terms}):
-        term = _term(word, suffix)
-        if term in terms or fold(word) in terms:
-            found.append((begin, end, term or word))
+        if word not in matched:
+            term = _term(word, suffix)
+            matched[word] = (term or word) if term in terms or fold(word) in terms else None
+        marked = matched[word]
+        if marked is not None:
+            found.append((begin, end, marked))
     if not found:
         return None
     starts = [begin for begin, _, _ in found]
