@@ -895,11 +895,16 @@ class _Run:
         The query's terms for that language, and its unstemmed terms but Dutch and English
         stop words: text in other languages is indexed without a stop list, so "van" and "de"
         of a Dutch query are terms there, and marked in every passage they hid the words
-        that matched. (A language's own terms hold none of its stop words, and may hold the
-        other's: "men" and "door" are English words.)
+        that matched. A language's own terms hold none of its stop words, and may hold the
+        other's: "men" and "door" are English words, but the short ones ("en", "de", "op")
+        are not words in the other language's text, and looking for them costs a string
+        search hit at almost every word.
         """
-        unstemmed = self.highlight["other"] - stopwords("nl") - stopwords("en")
-        return unstemmed if suffix == "other" else self.highlight[suffix] | unstemmed
+        stop = stopwords("nl") | stopwords("en")
+        unstemmed = self.highlight["other"] - stop
+        if suffix == "other":
+            return unstemmed
+        return {term for term in self.highlight[suffix] if len(term) > 2 or term not in stop} | unstemmed
 
     def hits(self, ordinals: Sequence[int], totals: np.ndarray, passages: int) -> list[Hit]:
         """Hits with highlighted passages for the shown documents."""

@@ -159,11 +159,16 @@ def test_passages_mark_the_words_searched_for_not_stop_words(topical_library: Pa
     dutch = [hit for hit in page.hits if hit.doc.language == "nl"]
     marked = {text.lower() for hit in dutch for passage in hit.passages for text, hit_ in passage.fragments if hit_}
     assert marked == {"polarisatie", "samenleving"}
+    # Nor short Dutch stop words in English text, where the English analyzer keeps them as terms.
+    english = [hit for hit in engine.search(SearchQuery("beeldvorming van moslims in de media")).hits
+               if hit.doc.language == "en"]
+    marked = {text.lower() for hit in english for passage in hit.passages for text, hit_ in passage.fragments if hit_}
+    assert {"media", "muslims"} <= marked and not {"de", "in"} & marked
     # A Dutch stop word that is an English word is still marked in English text.
-    english = engine.search(SearchQuery("men", filters={"language": ("en",)}))
-    assert english.hits and all(
+    men = engine.search(SearchQuery("men", filters={"language": ("en",)}))
+    assert men.hits and all(
         any(text.lower().startswith("men") for passage in hit.passages for text, hit_ in passage.fragments if hit_)
-        for hit in english.hits
+        for hit in men.hits
     )
 
 
