@@ -431,3 +431,31 @@ def test_a_malformed_thesaurus_is_a_user_error(tmp_path: Path, text: str, proble
 def test_a_missing_thesaurus_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(KennisError, match="does not exist"):
         load_thesaurus(tmp_path / "nope.tsv")
+
+
+def test_the_thesaurus_index_is_kept_in_the_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kenniskamer search` reads the built index back instead of stemming every term again;
+    a changed thesaurus file, or a damaged or unwritable cache, never gives a wrong one."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    source = tmp_path / "thesaurus.tsv"
+    source.write_text("nl\ten\nasielzoeker\tasylum seeker\nvluchteling\trefugee\n", encoding="utf-8")
+    built = load_thesaurus(source)
+    kept = list((cache / "kenniskamer").glob("thesaurus-*.json"))
+    assert len(kept) == 1
+    with monkeypatch.context() as patched:  # the second load must not index the terms again
+        patched.setattr(Thesaurus, "__init__", None)
+        again = load_thesaurus(source)
+    assert again.equivalents("asielzoekers") == built.equivalents("asielzoekers") == ("asylum seeker",)
+    assert again.find_phrases(["asylum", "seekers"]) == built.find_phrases(["asylum", "seekers"])
+    assert len(again) == 2 and again.languages_of("refugee") == ("en",)
+
+    source.write_text("nl\ten\nasielzoeker\tasylum applicant\n", encoding="utf-8")
+    assert load_thesaurus(source).equivalents("asielzoeker") == ("asylum applicant",)
+    assert [path.name for path in (cache / "kenniskamer").glob("thesaurus-*.json")] != [kept[0].name]
+
+    for path in (cache / "kenniskamer").glob("thesaurus-*.json"):
+        path.write_text('{"pairs": [["kapot"', encoding="utf-8")
+    assert load_thesaurus(source).equivalents("asielzoeker") == ("asylum applicant",)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(source))  # a file, not a folder: nothing can be kept
+    assert load_thesaurus(source).equivalents("asielzoeker") == ("asylum applicant",)
