@@ -134,9 +134,12 @@ class PostingCache:
 
         A record matches when the terms stand at consecutive positions; its score is the
         sum of the terms' BM25F scores (what Whoosh's span matcher adds up), times ``boost``.
-        The positions of a term are read once for all its records and kept with its postings
-        (after the postings of every term, so that a phrase with no candidate reads none).
+        A term read from disk now is read with its positions: they come in the same blocks,
+        and decoding them costs little next to reading the blocks a second time later.
         """
+        for term in set(terms):
+            if self._cached((fieldname, term)) is None:
+                self.positions(searcher, fieldname, term)  # keeps the postings too
         scored = [self.scores(searcher, fieldname, term) for term in terms]
         candidates = scored[0][0]
         for ids, _ in scored[1:]:
