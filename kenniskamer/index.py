@@ -154,7 +154,7 @@ def create_index(index_dir: Path, *, generation: int = 0) -> FileIndex:
 def open_index(library: Library, *, create: bool = False) -> FileIndex:
     """Open the library's index; with ``create``, make an empty one if there is none."""
     index_dir = library.index_dir
-    if not wi.exists_in(str(index_dir)):
+    if latest_generation(index_dir) < 0:  # from the file names; wi.exists_in would read the commit once more
         if create:
             return create_index(index_dir)
         raise IndexMissingError(
