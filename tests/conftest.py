@@ -7,10 +7,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -162,6 +164,36 @@ def hostile_library(sample_library: Path, tmp_path_factory: pytest.TempPathFacto
     doc_id = next(doc.doc_id for doc in library.documents() if doc.filename == "hostile.html")
     edit_document(library, doc_id, HOSTILE_EDITS)
     return target
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """Request handler of a test's own web server: ``send_body`` answers, nothing is logged."""
+
+    def send_body(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A test's own web server: request threads die with the tests, and clients that give up early
+    (timeouts, size limits, refused redirects) are expected, not errors."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
+def start_server(server: QuietServer) -> QuietServer:
+    """``server`` answering in a background thread (stop it with ``shutdown`` and ``server_close``)."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def free_port() -> int:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE
+from conftest import SAMPLE, QuietHandler, QuietServer, start_server
 
 import indexer.fetch as fetch_module
 from indexer.fetch import expand_locations, fetch, fetch_url, read_file, sniff_mime
@@ -29,16 +27,16 @@ sterk bepalen. Waar de gemeente vroeg en open communiceert, blijft de steun voor
 </article><footer>Cookies en privacy</footer></body></html>"""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """Serves a few fixed answers; the content types lie on purpose."""
 
     def do_GET(self) -> None:
         if self.path.startswith("/download"):  # a PDF behind a URL without .pdf, served as a generic type
-            self._send(200, PDF.read_bytes(), "application/octet-stream")
+            self.send_body(200, PDF.read_bytes(), "application/octet-stream")
         elif self.path == "/artikel":
-            self._send(200, HTML, "text/plain")
+            self.send_body(200, HTML, "text/plain")
         elif self.path == "/plaatje":
-            self._send(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "text/html")
+            self.send_body(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "text/html")
         elif self.path == "/verhuisd":
             self.send_response(302)
             self.send_header("Location", "/download?id=1")
@@ -49,34 +47,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
         elif self.path == "/traag":
             time.sleep(3)
-            self._send(200, HTML, "text/html")
+            self.send_body(200, HTML, "text/html")
         else:
-            self._send(404, b"not here", "text/plain")
-
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # quiet
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # clients that give up early (the timeout and size tests) are expected
+            self.send_body(404, b"not here", "text/plain")
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """A web server on 127.0.0.1 (a free port) for this module; yields its base URL."""
-    httpd = _Server(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    httpd = start_server(QuietServer(("127.0.0.1", 0), _Handler))
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()

@@ -11,14 +11,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import QuietHandler, QuietServer, start_server
 
 import indexer.fetch as fetch_module
 from indexer.fetch import fetch_url
@@ -30,7 +29,7 @@ PAGE = b"""<!doctype html><html lang="en"><head><title>Public page</title></head
 </article></body></html>"""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """/to/CODE?TARGET redirects there with that status; /page is a page; anything else a secret."""
 
     server: _Server
@@ -44,19 +43,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        body = PAGE if path == "/page" else b"<html><body><p>internal secret</p></body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # quiet
-        pass
+        self.send_body(200, PAGE if path == "/page" else b"<html><body><p>internal secret</p></body></html>", "text/html")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(QuietServer):
     requests: list[str]
 
 
@@ -82,7 +72,7 @@ class Servers:
 
 def _start(server: _Server) -> _Server:
     server.requests = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    start_server(server)
     return server
 
 
