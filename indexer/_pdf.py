@@ -1689,11 +1689,7 @@ def find_running_lines(pages: Sequence[str], *, keep: Sequence[str] = ()) -> lis
     also runs as a header. A page of one or two lines (a cover) loses its running lines
     only if it holds nothing else.
     """
-    return _running_lines([page.split("\n") for page in pages], keep)
-
-
-def _running_lines(split: Sequence[Sequence[str]], keep: Sequence[str]) -> list[set[int]]:
-    """find_running_lines for pages already split into lines."""
+    split = [page.split("\n") for page in pages]
     found: list[set[int]] = [set() for _ in split]
     edges = [_edge_lines(lines) for lines in split]
     full = [number for number, edge in enumerate(edges) if len(edge) >= _RUNNING_MIN_LINES]
@@ -1716,11 +1712,10 @@ def _running_lines(split: Sequence[Sequence[str]], keep: Sequence[str]) -> list[
 
 def strip_running_lines(pages: Sequence[str], *, keep: Sequence[str] = ()) -> list[str]:
     """The pages without their running headers, footers and page numbers (same count, same order)."""
-    split = [page.split("\n") for page in pages]
     stripped = list(pages)
-    for number, drop in enumerate(_running_lines(split, keep)):
+    for number, drop in enumerate(find_running_lines(pages, keep=keep)):
         if drop:
-            kept = "\n".join(line for index, line in enumerate(split[number]) if index not in drop)
+            kept = "\n".join(line for index, line in enumerate(pages[number].split("\n")) if index not in drop)
             stripped[number] = (_BLANK_LINES.sub("\n\n", kept) if "\n\n\n" in kept else kept).strip()
     return stripped
 
