@@ -405,7 +405,8 @@ class SearchEngine:
         if query.expand and tree is not None:
             tree = merge_phrases(tree, self.thesaurus.find_phrases)
         searcher, table = self._current()
-        masks = self._filter_masks(table, query.filters)
+        chosen = self._chosen(query.filters)
+        masks = {name: table.value_mask(name, values) for name, values in chosen.items()}
         selected = _all_of(table, masks.values())
         run = _Run(self, searcher, table, query.expand)
         found = run.documents(tree)  # what the query alone matches; the filters narrow it down
@@ -438,7 +439,7 @@ class SearchEngine:
             query=query,
             hits=tuple(hits),
             total=total,
-            facets=self._facets(table, found, masks, query.filters),
+            facets=self._facets(table, found, masks, chosen),
             suggestion=suggestion,
             corrected_from=corrected_from,
             expansions=tuple(run.expansions),
@@ -496,16 +497,17 @@ class SearchEngine:
 
     # -- filters and facets --
 
-    def _filter_masks(self, table: _DocTable, filters: Mapping[str, Sequence[str]]) -> dict[str, np.ndarray]:
-        """Per filtered facet, the documents with any of its chosen values (facets combine with AND)."""
-        masks = {}
+    def _chosen(self, filters: Mapping[str, Sequence[str]]) -> dict[str, set[Any]]:
+        """Per filtered facet, its chosen values as the index holds them (a facet's values combine
+        with OR, facets with AND)."""
+        chosen = {}
         for name, values in filters.items():
             if not values:
                 continue
             if name not in FILTER_FIELDS:
                 raise QueryError(f"Unknown filter {name!r}; use one of {', '.join(FILTER_FIELDS)}.")
-            masks[name] = table.value_mask(name, {self._filter_value(name, value) for value in values})
-        return masks
+            chosen[name] = {self._filter_value(name, value) for value in values}
+        return chosen
 
     def _filter_value(self, name: str, value: str) -> Any:
         if name in ("year", "decade"):
@@ -516,7 +518,7 @@ class SearchEngine:
         return self._resolve(name, value) if name in ("theme", "language", "type") else value
 
     def _facets(
-        self, table: _DocTable, found: np.ndarray, masks: Mapping[str, np.ndarray], filters: Mapping[str, Sequence[str]]
+        self, table: _DocTable, found: np.ndarray, masks: Mapping[str, np.ndarray], chosen: Mapping[str, set[Any]]
     ) -> dict[str, list[FacetCount]]:
         """Counts per facet value among the documents the query finds.
 
@@ -537,9 +539,9 @@ class SearchEngine:
                 present.sort(key=lambda item: item[0], reverse=True)
             else:
                 present.sort(key=lambda item: (-item[1], str(item[0])))
-            chosen = {str(self._filter_value(name, v)) for v in filters.get(name, ())}
-            facet = [FacetCount(str(value), n, str(value) in chosen) for value, n in present]
-            missing = chosen - {c.value for c in facet}
+            selected = {str(value) for value in chosen.get(name, ())}
+            facet = [FacetCount(str(value), n, str(value) in selected) for value, n in present]
+            missing = selected - {c.value for c in facet}
             facet.extend(FacetCount(v, 0, True) for v in sorted(missing))
             result[name] = facet
         return result
