@@ -20,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,6 +29,7 @@ from kenniskamer.index import rebuild_index  # noqa: E402
 from kenniskamer.library import Library  # noqa: E402
 from kenniskamer.models import Document, ThemeMatch  # noqa: E402
 from kenniskamer.search import SearchEngine, SearchQuery  # noqa: E402
+from tests.relevance.evaluate import load_judgments  # noqa: E402
 
 QUERIES = [
     "polarisatie", "draagvlak voor asielzoekers", "houding tegenover vluchtelingen", "framing van migratie",
@@ -40,13 +40,11 @@ QUERIES = [
     "statushouders", "welfare state", "contact hypothesis", "Muslim immigrants values", "elite discourse",
 ]
 FILTERED = [("migration", {"language": ("en",)}), ("refugees", {"theme": ("asiel-opvang",), "year": ("2016",)})]
-JUDGMENTS = REPO / "tests" / "relevance" / "judgments.toml"
 
 
 def judged_queries() -> list[str]:
     """The 66 queries of the relevance evaluation (researchers' questions, Dutch and English)."""
-    data = tomllib.loads(JUDGMENTS.read_text(encoding="utf-8"))
-    return [query["text"] for query in data["query"]]
+    return [judged.text for judged in load_judgments()]
 
 
 def percentile(values: list[float], share: float) -> float:
