@@ -17,7 +17,7 @@ import click
 
 from kenniskamer.config import Settings, load_settings
 from kenniskamer.errors import KennisError
-from kenniskamer.library import Library
+from kenniskamer.library.catalog import Library
 from kenniskamer.models import DOC_TYPES, Document
 
 REPO_DATA = Path(__file__).resolve().parent / "data"
@@ -266,7 +266,7 @@ def search(
     Example:
       kenniskamer search polarisatie --theme framing --lang en
     """
-    from kenniskamer.search import SearchEngine, SearchQuery
+    from kenniskamer.search.engine import SearchEngine, SearchQuery
 
     library = _open(library_path)
     filters = {k: v for k, v in {"theme": theme, "year": year, "language": language, "type": doc_type,
@@ -300,7 +300,7 @@ def search(
 
 def search_json(result: Any) -> dict[str, Any]:
     """The JSON form of a SearchPage, shared by `search --json` and the web API."""
-    from kenniskamer.serialize import search_page_dict
+    from kenniskamer.documents import search_page_dict
 
     return search_page_dict(result)
 
@@ -395,8 +395,8 @@ def edit(doc_id: str, add_theme: tuple[str, ...], remove_theme: tuple[str, ...],
     Example:
       kenniskamer edit 3fa2c1d09e7b --title "Draagvlak voor opvang" --add-theme draagvlak
     """
-    from kenniskamer.curate import edit_document
-    from kenniskamer.library import EDITABLE_FIELDS
+    from kenniskamer.library.catalog import EDITABLE_FIELDS
+    from kenniskamer.library.curate import edit_document
 
     library = _open(library_path)
     values: dict[str, Any] = _overrides(
@@ -430,7 +430,7 @@ def remove(doc_ids: tuple[str, ...], library_path: Path | None) -> None:
     Example:
       kenniskamer remove 3fa2c1d09e7b
     """
-    from kenniskamer.curate import remove_document
+    from kenniskamer.library.curate import remove_document
 
     library = _open(library_path)
     for doc_id in doc_ids:
@@ -548,7 +548,7 @@ def reindex(doc_ids: tuple[str, ...], extract: bool, jobs: int | None, timeout: 
       kenniskamer reindex --library ~/kk
       kenniskamer reindex --extract 3fa2c1d09e7b --library ~/kk
     """
-    from kenniskamer.index import rebuild_index
+    from kenniskamer.index.write import rebuild_index
 
     library = _open(library_path)
     started = time.monotonic()
@@ -587,7 +587,7 @@ def check(repair: bool, quick: bool, as_json: bool, library_path: Path | None) -
     Example:
       kenniskamer check --repair
     """
-    from kenniskamer.check import check_library
+    from kenniskamer.library.check import check_library
 
     library = _open(library_path)
     report = check_library(library, verify_checksums=not quick, repair=repair)
@@ -674,7 +674,7 @@ def export_command(target: Path, library_path: Path | None) -> None:
     Example:
       kenniskamer export kenniskamer-2026-11-28.zip
     """
-    from kenniskamer.backup import export_library
+    from kenniskamer.library.backup import export_library
 
     summary = export_library(_open(library_path), target)
     click.echo(f"exported {summary.documents} documents ({summary.originals} originals, {summary.bytes // 1024} KB) to {target}")
@@ -690,7 +690,7 @@ def import_command(source: Path, library_path: Path | None) -> None:
     Example:
       kenniskamer import kenniskamer-2026-11-28.zip --library ~/kenniskamer-restored
     """
-    from kenniskamer.backup import import_library
+    from kenniskamer.library.backup import import_library
 
     target = _settings(library_path).library
     summary = import_library(source, target)

@@ -12,7 +12,7 @@ The main thread is the curator, one command after another with short pauses:
 - edit the title, year or themes of a random document, or drop the curator's title;
 - remove a random document (it is added again later);
 - reindex (the whole index rebuilt beside the old one and swapped in).
-Edits and removals go through `kenniskamer.curate`, the API the command line uses, and one
+Edits and removals go through `kenniskamer.library.curate`, the API the command line uses, and one
 in four through the command line itself. After each command the catalog must hold what it
 said: the new values, the added documents, no removed one.
 
@@ -62,10 +62,10 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from load import percentile, start_server  # noqa: E402
 
-from kenniskamer.curate import edit_document, remove_document  # noqa: E402
 from kenniskamer.errors import DocumentNotFoundError  # noqa: E402
-from kenniskamer.library import Library  # noqa: E402
-from kenniskamer.search import FRESHNESS_SECONDS, SearchEngine, SearchQuery  # noqa: E402
+from kenniskamer.library.catalog import Library  # noqa: E402
+from kenniskamer.library.curate import edit_document, remove_document  # noqa: E402
+from kenniskamer.search.engine import FRESHNESS_SECONDS, SearchEngine, SearchQuery  # noqa: E402
 from kenniskamer.taxonomy import load_themes  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"

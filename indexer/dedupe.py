@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from kenniskamer.text import fold, words
+from kenniskamer.text.prose import fold, words
 
 SAMPLE_WORDS = 1500  # words of normalised text kept per document for comparisons
 TITLE_SIMILARITY = 90.0  # rapidfuzz token_sort_ratio, 0-100

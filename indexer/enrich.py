@@ -12,7 +12,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from indexer._summary import find_summary
-from kenniskamer.library import year_of
+from kenniskamer.library.catalog import year_of
 from kenniskamer.models import Document, Extracted, Fetched
 from kenniskamer.taxonomy import Theme, match_themes
 

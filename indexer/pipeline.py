@@ -33,14 +33,15 @@ from typing import Any
 
 from indexer.dedupe import KnownDocuments, content_key_of, page_words, sample_of
 from indexer.fetch import expand_locations, fetch
-from kenniskamer.check import sync_index
 from kenniskamer.errors import KennisError, StorageError
-from kenniskamer.index import IndexUpdater, Terms, analyze_words, rebuild_index, updating
-from kenniskamer.library import Library, extension_for, utc_now, year_of
+from kenniskamer.index.analysis import analyze_words
+from kenniskamer.index.schema import text_suffix
+from kenniskamer.index.write import IndexUpdater, Terms, rebuild_index, updating
+from kenniskamer.library.catalog import Library, extension_for, utc_now, year_of
+from kenniskamer.library.check import sync_index
 from kenniskamer.models import FLAG_NEEDS_OCR, Document, Fetched, ThemeMatch
-from kenniskamer.schema import text_suffix
 from kenniskamer.taxonomy import Theme
-from kenniskamer.text import words as folded_words
+from kenniskamer.text.prose import words as folded_words
 
 COMMIT_SECONDS = 4.0  # a batch's new documents become searchable at least this often
 IDLE_COMMIT_SECONDS = 2.0  # ... and sooner when the parent has nothing else to do

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from cli import cli
 from indexer.pipeline import AddOptions, run
 from kenniskamer.config import Settings
-from kenniskamer.library import Library
+from kenniskamer.library.catalog import Library
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
@@ -151,7 +151,7 @@ def hostile_library(sample_library: Path, tmp_path_factory: pytest.TempPathFacto
     The extractor drops tags from head metadata, so a curator's edit puts them back into the
     title, authors and publisher; the summary and page text keep the escaped markup of the body.
     """
-    from kenniskamer.curate import edit_document
+    from kenniskamer.library.curate import edit_document
 
     root = tmp_path_factory.mktemp("hostile")
     page = root / "hostile.html"

@@ -1,4 +1,4 @@
-"""The packed posting blocks (kenniskamer.codec): Whoosh reads them as its own, and the fast reader agrees."""
+"""The packed posting blocks (kenniskamer.index.codec): Whoosh reads them as its own, and the fast reader agrees."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 
-from kenniskamer.codec import PackedCodec, PackedPositions
-from kenniskamer.index import analyzer_for
-from kenniskamer.postings import _matcher_postings, _position_keys, _read_term
+from kenniskamer.index.analysis import analyzer_for
+from kenniskamer.index.codec import PackedCodec, PackedPositions
+from kenniskamer.index.postings import _matcher_postings, _position_keys, _read_term
 
 WORDS = ["draagvlak", "public", "support", "asylum", "seeker", "polarisatie", "media", "frame"]
 
@@ -82,12 +82,12 @@ def test_the_fast_reader_gives_what_whooshs_matchers_give(
     indexes: tuple[Any, Any], word: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Record numbers, frequencies and positions from the packed blocks equal the per-posting public API."""
-    import kenniskamer.postings
+    import kenniskamer.index.postings
 
     packed, _ = indexes
     with packed.searcher() as searcher:
         with monkeypatch.context() as patched:  # the packed blocks are read by the fast reader, not the fallback
-            patched.setattr(kenniskamer.postings, "_matcher_postings", None)
+            patched.setattr(kenniskamer.index.postings, "_matcher_postings", None)
             ids, freqs, keys = _read_term(searcher, "body", word, positions=True)
         reader = searcher.reader()
         live = np.array([not reader.is_deleted(record) for record in ids.tolist()], dtype=bool)

@@ -10,8 +10,8 @@ import pytest
 
 from indexer.pipeline import AddOptions, run
 from kenniskamer.errors import QueryError
-from kenniskamer.library import Library
-from kenniskamer.search import SearchEngine, SearchQuery
+from kenniskamer.library.catalog import Library
+from kenniskamer.search.engine import SearchEngine, SearchQuery
 
 PAGE = """<!doctype html><html lang="{lang}"><head><title>{title}</title></head>
 <body><article><h1>{title}</h1>{body}</article></body></html>"""
@@ -229,11 +229,11 @@ def test_threads_share_an_engine_safely(sample_library: Path) -> None:
     ],
 )
 def test_bulk_scores_are_whooshs_scores(topical_library: Path, fieldname: str, terms: list[str]) -> None:
-    """The array scoring (kenniskamer.postings) gives exactly the records and scores of Whoosh's own matchers."""
+    """The array scoring (kenniskamer.index.postings) gives exactly the records and scores of Whoosh's own matchers."""
     from whoosh import query as wq
 
-    from kenniskamer.index import open_index
-    from kenniskamer.postings import PostingCache
+    from kenniskamer.index.postings import PostingCache
+    from kenniskamer.index.read import open_index
 
     ix = open_index(Library.open(topical_library))
     with ix.searcher() as searcher:
@@ -266,7 +266,7 @@ def test_a_thread_never_answers_from_an_older_commit_than_another_thread_saw(
 ) -> None:
     """A web worker that opens its searcher after a commit sees it; the others must follow at once,
     not a second later, or one client would see a document appear and vanish again."""
-    import kenniskamer.search as search_module
+    import kenniskamer.search.engine as search_module
 
     monkeypatch.setattr(search_module, "FRESHNESS_SECONDS", 1e9)  # only opening a searcher finds a commit
     engine = SearchEngine(Library.open(writable_sample))
@@ -284,8 +284,8 @@ def test_a_thread_never_answers_from_an_older_commit_than_another_thread_saw(
 
 def test_an_empty_library_answers_every_search_with_nothing(tmp_path: Path) -> None:
     """A new library, and one whose every document was removed again: no error, no hits, no facets."""
-    from kenniskamer.curate import remove_document
-    from kenniskamer.index import open_index
+    from kenniskamer.index.read import open_index
+    from kenniskamer.library.curate import remove_document
 
     fresh = Library.open(tmp_path / "fresh", create=True)
     open_index(fresh, create=True)

@@ -17,9 +17,9 @@ import pytest
 from conftest import REPO, SAMPLE, TOPICAL, needs_corpus, serving
 
 from indexer.pipeline import AddOptions, run
-from kenniskamer.check import check_library
 from kenniskamer.errors import StorageError
-from kenniskamer.library import Library
+from kenniskamer.library.catalog import Library
+from kenniskamer.library.check import check_library
 
 BATCH = [
     "en_bansak-et-al2016_attitudes-toward-asylum-seekers_science.pdf",
@@ -88,11 +88,11 @@ def test_a_full_disk_gives_a_clear_error_and_no_half_written_record(tmp_path: Pa
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_replace(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr("kenniskamer.library.os.replace", full)
+    monkeypatch.setattr("kenniskamer.library.catalog.os.replace", full)
     with pytest.raises(StorageError, match="The disk is full"):
         run(library, [str(SAMPLE / "en_janssen-turkenburg2024_affective-polarization-democratic-support_EJPR.pdf")],
             AddOptions(jobs=1))
-    monkeypatch.setattr("kenniskamer.library.os.replace", real_replace)
+    monkeypatch.setattr("kenniskamer.library.catalog.os.replace", real_replace)
     assert library.count() == 1
     assert not [p for p in library.originals_dir.rglob(".tmp-*")]
     assert check_library(library).ok

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-import kenniskamer.search as search_module
-from kenniskamer.curate import edit_document
-from kenniskamer.index import rebuild_index
-from kenniskamer.library import Library
-from kenniskamer.search import SearchEngine, SearchQuery
+import kenniskamer.search.engine as search_module
+from kenniskamer.index.write import rebuild_index
+from kenniskamer.library.catalog import Library
+from kenniskamer.library.curate import edit_document
+from kenniskamer.search.engine import SearchEngine, SearchQuery
 
 
 class _Thread:

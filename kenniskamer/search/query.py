@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kenniskamer.errors import QueryError
 from kenniskamer.models import DOC_TYPES, LANGUAGES
-from kenniskamer.text import fold
+from kenniskamer.text.prose import fold
 
 FIELD_NAMES = {
     "titel": "title",

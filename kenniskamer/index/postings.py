@@ -8,7 +8,7 @@ frequencies) and applies Whoosh's own BM25F formula, with Whoosh's own statistic
 The scores are the ones ``searcher.search(Term(...))`` gives, to float precision;
 ``tests/test_search.py`` holds the two side by side.
 
-With kenniskamer.codec, it is one of the two modules that read Whoosh's on-disk
+With kenniskamer.index.codec, it is one of the two modules that read Whoosh's on-disk
 structures below the public API: the posting blocks that codec writes, and the
 field-length columns of Whoosh's ``W3`` codec (unchanged since Whoosh 2.5; 2.7.4 is
 the last release). Postings of any other codec are read through the public
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from kenniskamer.codec import PackedCodec, importing_whoosh
+from kenniskamer.index.codec import PackedCodec, importing_whoosh
 
 with importing_whoosh():
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
@@ -197,7 +197,7 @@ _Block = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # ids, freqs, po
 
 
 def _packed_postings(segment: SegmentReader, terminfo: Any, positions: bool) -> _Block:
-    """A term's postings in one segment, from one read of its blocks (written by kenniskamer.codec).
+    """A term's postings in one segment, from one read of its blocks (written by kenniskamer.index.codec).
 
     The posting list is Whoosh's 4-byte tag, then blocks: a block's length (negative for
     the last), a pickled header (count, last id, max weight, compression, lengths) and

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kenniskamer.index import updating
-from kenniskamer.library import Library
+from kenniskamer.index.write import updating
+from kenniskamer.library.catalog import Library
 from kenniskamer.models import Document
 
 

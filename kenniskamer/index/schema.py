@@ -1,6 +1,6 @@
 """The index's field list, in plain Python, beside the version that guards it.
 
-``index.py`` turns this into a Whoosh schema; nothing else needs to know Whoosh.
+``index/read.py`` turns this into a Whoosh schema; nothing else needs to know Whoosh.
 The index holds two kinds of records: one ``doc`` record per document (title, summary,
 authors, facets) and one ``page`` record per page with text (title, authors, page text,
 facets), so a hit can name the page its best passage is on.
@@ -12,10 +12,17 @@ from dataclasses import dataclass
 
 # Bump when a field, an analyzer or the record layout changes: an index of another
 # version asks the user to run `kenniskamer reindex`.
+
+
+# Bump when a field, an analyzer or the record layout changes: an index of another
+# version asks the user to run `kenniskamer reindex`.
 SCHEMA_VERSION = 3
+
 
 # Languages with a stemmer; text in any other language goes to the *_other fields.
 STEMMED_LANGUAGES = ("en", "nl")
+
+
 TEXT_SUFFIXES = STEMMED_LANGUAGES + ("other",)
 
 
@@ -59,5 +66,6 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("added", "id", stored=True, sortable=True),
     FieldSpec("date", "id", stored=True, sortable=True),
 )
+
 
 FACET_FIELDS = ("theme", "type", "language", "year", "publisher")

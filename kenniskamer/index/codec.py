@@ -12,7 +12,7 @@ Here a block's numbers are little-endian arrays instead: uint32 number deltas, f
 weights (or Whoosh's own None / one float when they are all equal), and for variable
 values all of them joined with a uint32 byte length each. Positions
 (:class:`PackedPositions`) are uint32 deltas. A block is then a handful of bytes
-objects, whatever its size, and ``kenniskamer.postings`` reads it into numpy arrays
+objects, whatever its size, and ``kenniskamer.index.postings`` reads it into numpy arrays
 without a Python object per posting. The block headers, term infos and every other
 file are Whoosh's own, and :class:`PackedLeafMatcher` gives Whoosh's matchers the
 postings in their usual form, so all of Whoosh's queries keep working on it.

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kenniskamer.errors import IndexMissingError
-from kenniskamer.index import indexed_stamps, rebuild_index, stamp, updating
-from kenniskamer.library import Library
+from kenniskamer.index.read import indexed_stamps
+from kenniskamer.index.write import rebuild_index, stamp, updating
+from kenniskamer.library.catalog import Library
 
 
 @dataclass

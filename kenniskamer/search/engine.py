@@ -21,13 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from kenniskamer.codec import importing_whoosh
 from kenniskamer.errors import DocumentNotFoundError, QueryError
-from kenniskamer.index import analyze, open_index, stopwords
-from kenniskamer.library import Library
+from kenniskamer.index.analysis import analyze, stopwords
+from kenniskamer.index.codec import importing_whoosh
+from kenniskamer.index.postings import PostingCache, column_values
+from kenniskamer.index.read import open_index
+from kenniskamer.index.schema import FACET_FIELDS, TEXT_SUFFIXES, text_suffix
+from kenniskamer.library.catalog import Library
 from kenniskamer.models import Document
-from kenniskamer.postings import PostingCache, column_values
-from kenniskamer.query import (
+from kenniskamer.search.query import (
     And,
     Node,
     Not,
@@ -43,9 +45,8 @@ from kenniskamer.query import (
     resolve_type,
     to_text,
 )
-from kenniskamer.schema import FACET_FIELDS, TEXT_SUFFIXES, text_suffix
 from kenniskamer.taxonomy import Theme, Thesaurus, load_themes, load_thesaurus
-from kenniskamer.text import WORD, fold
+from kenniskamer.text.prose import WORD, fold
 
 with importing_whoosh():
     from whoosh import query as wq
@@ -664,7 +665,7 @@ class _Run:
     """Evaluates one query tree against one searcher.
 
     Document sets are boolean arrays over the table's ordinals; record scores come from
-    whole posting arrays (kenniskamer.postings), phrases from Whoosh's phrase matcher.
+    whole posting arrays (kenniskamer.index.postings), phrases from Whoosh's phrase matcher.
     """
 
     def __init__(self, engine: SearchEngine, searcher: Searcher, table: _DocTable, expand: bool):

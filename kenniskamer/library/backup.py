@@ -19,8 +19,8 @@ from pathlib import Path
 
 from kenniskamer import __version__
 from kenniskamer.errors import KennisError, StorageError
-from kenniskamer.index import rebuild_index
-from kenniskamer.library import CATALOG_NAME, Library, extension_for, utc_now
+from kenniskamer.index.write import rebuild_index
+from kenniskamer.library.catalog import CATALOG_NAME, Library, extension_for, utc_now
 
 MANIFEST = "manifest.json"
 FORMAT = "kenniskamer-backup/1"

@@ -22,7 +22,7 @@ from typing import Any
 
 from kenniskamer.errors import DocumentNotFoundError, KennisError, LibraryBusyError, StorageError
 from kenniskamer.models import Document, ThemeMatch
-from kenniskamer.text import vocabulary
+from kenniskamer.text.prose import vocabulary
 
 CATALOG_NAME = "catalog.sqlite3"
 CATALOG_VERSION = 1

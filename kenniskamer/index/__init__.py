@@ -1,0 +1,1 @@
+"""The Whoosh index, the only package that imports whoosh: schema, analysis, codec, writing and reading."""

@@ -1,0 +1,1 @@
+"""Text as the whole project reads it: folding, words, dates, names and page layout."""
