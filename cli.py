@@ -17,7 +17,7 @@ import click
 
 from kenniskamer.config import Settings, load_settings
 from kenniskamer.errors import KennisError
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 from kenniskamer.models import DOC_TYPES, Document
 
 REPO_DATA = Path(__file__).resolve().parent / "data"
@@ -266,7 +266,7 @@ def search(
     Example:
       kenniskamer search polarisatie --theme framing --lang en
     """
-    from kenniskamer.search.engine import SearchEngine, SearchQuery
+    from kenniskamer.search import SearchEngine, SearchQuery
 
     library = _open(library_path)
     filters = {k: v for k, v in {"theme": theme, "year": year, "language": language, "type": doc_type,

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from rapidfuzz import fuzz, utils  # noqa: E402
 
-from kenniskamer.library.catalog import Library  # noqa: E402
+from kenniskamer.library import Library  # noqa: E402
 from kenniskamer.text.prose import fold  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"

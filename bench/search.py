@@ -26,9 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kenniskamer.index.write import rebuild_index  # noqa: E402
-from kenniskamer.library.catalog import Library  # noqa: E402
+from kenniskamer.library import Library  # noqa: E402
 from kenniskamer.models import Document, ThemeMatch  # noqa: E402
-from kenniskamer.search.engine import SearchEngine, SearchQuery  # noqa: E402
+from kenniskamer.search import SearchEngine, SearchQuery  # noqa: E402
 from tests.relevance.evaluate import load_judgments  # noqa: E402
 
 QUERIES = [

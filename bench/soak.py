@@ -63,9 +63,9 @@ sys.path.insert(0, str(REPO / "bench"))
 from load import percentile, start_server  # noqa: E402
 
 from kenniskamer.errors import DocumentNotFoundError  # noqa: E402
-from kenniskamer.library.catalog import Library  # noqa: E402
+from kenniskamer.library import Library  # noqa: E402
 from kenniskamer.library.curate import edit_document, remove_document  # noqa: E402
-from kenniskamer.search.engine import FRESHNESS_SECONDS, SearchEngine, SearchQuery  # noqa: E402
+from kenniskamer.search import FRESHNESS_SECONDS, SearchEngine, SearchQuery  # noqa: E402
 from kenniskamer.taxonomy import load_themes  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"

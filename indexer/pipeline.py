@@ -37,7 +37,8 @@ from kenniskamer.errors import KennisError, StorageError
 from kenniskamer.index.analysis import analyze_words
 from kenniskamer.index.schema import text_suffix
 from kenniskamer.index.write import IndexUpdater, Terms, rebuild_index, updating
-from kenniskamer.library.catalog import Library, extension_for, utc_now, year_of
+from kenniskamer.library import Library, utc_now
+from kenniskamer.library.catalog import extension_for, year_of
 from kenniskamer.library.check import sync_index
 from kenniskamer.models import FLAG_NEEDS_OCR, Document, Fetched, ThemeMatch
 from kenniskamer.taxonomy import Theme

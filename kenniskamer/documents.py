@@ -10,7 +10,7 @@ import html
 from typing import Any
 
 from kenniskamer.models import Document
-from kenniskamer.search.engine import Hit, Passage, SearchPage
+from kenniskamer.search import Hit, Passage, SearchPage
 
 
 def passage_dict(passage: Passage) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import pytest
 from conftest import TOPICAL, needs_corpus
 
 from indexer.pipeline import AddOptions, run
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 
 # The ingest dates (UTC) of the three batches: Mondays, so each batch is one ISO week.
 DATES = ("2025-09-01", "2025-10-06", "2025-11-03")

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from cli import cli
 from indexer.pipeline import AddOptions, run
 from kenniskamer.config import Settings
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"

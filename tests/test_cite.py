@@ -8,7 +8,7 @@ import pytest
 
 from kenniskamer.cite import bibtex_escape, format_citation, parse_name
 from kenniskamer.errors import KennisError
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 from kenniskamer.models import Document
 
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from cli import cli
 from kenniskamer import digest
 from kenniskamer.digest import Watermark, Window, build, clean_summary, split_sentences
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 from kenniskamer.library.curate import edit_document
 from kenniskamer.models import Document, ThemeMatch
 from kenniskamer.taxonomy import load_themes

@@ -12,10 +12,10 @@ import pytest
 from _batches import DATES, copy_of, three_batches
 
 from kenniskamer.config import Settings
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 from kenniskamer.library.curate import edit_document
 from kenniskamer.models import Document, ThemeMatch
-from kenniskamer.search.engine import SearchEngine, SearchQuery
+from kenniskamer.search import SearchEngine, SearchQuery
 from webui import create_app
 from webui.feeds import build_atom, search_feed
 

@@ -13,7 +13,7 @@ from indexer.dedupe import content_key, page_words, text_sample
 from indexer.fetch import read_file, sniff_mime
 from indexer.pipeline import AddOptions, prepare, run
 from kenniskamer.index.analysis import analyze, analyze_words
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 from kenniskamer.text.prose import vocabulary, words
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -77,7 +77,7 @@ def test_every_topical_file_is_added_with_close_titles_and_right_languages(topic
 
 def test_the_topical_library_checks_clean_and_finds_body_words(topical_library: Path) -> None:
     from kenniskamer.library.check import check_library
-    from kenniskamer.search.engine import SearchEngine, SearchQuery
+    from kenniskamer.search import SearchEngine, SearchQuery
 
     library = Library.open(topical_library)
     assert check_library(library).ok

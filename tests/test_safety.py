@@ -19,9 +19,9 @@ from conftest import REPO, ROBUSTNESS, SAMPLE, TOPICAL, needs_corpus
 
 from indexer.pipeline import AddOptions, run
 from kenniskamer.index.write import updating
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 from kenniskamer.library.check import check_library
-from kenniskamer.search.engine import SearchEngine, SearchQuery
+from kenniskamer.search import SearchEngine, SearchQuery
 
 CLI = [sys.executable, "-u", str(REPO / "cli.py")]
 THREAT = SAMPLE / "en_czymara2020_threat-to-the-occident_frontiers.pdf"

@@ -10,8 +10,8 @@ import pytest
 
 from indexer.pipeline import AddOptions, run
 from kenniskamer.errors import QueryError
-from kenniskamer.library.catalog import Library
-from kenniskamer.search.engine import SearchEngine, SearchQuery
+from kenniskamer.library import Library
+from kenniskamer.search import SearchEngine, SearchQuery
 
 PAGE = """<!doctype html><html lang="{lang}"><head><title>{title}</title></head>
 <body><article><h1>{title}</h1>{body}</article></body></html>"""

@@ -17,8 +17,8 @@ from conftest import HOSTILE_EDITS, HTML_FILE, needs_corpus
 
 from indexer.pipeline import AddOptions, run
 from kenniskamer.config import Settings
-from kenniskamer.library.catalog import Library
-from kenniskamer.search.engine import FILTER_FIELDS, FRESHNESS_SECONDS
+from kenniskamer.library import Library
+from kenniskamer.search import FILTER_FIELDS, FRESHNESS_SECONDS
 from webui import create_app
 from webui.cache import PageCache
 from webui.chart import year_chart

@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask, g, request, url_for
 
 from kenniskamer.config import Settings, load_settings
-from kenniskamer.library.catalog import Library
-from kenniskamer.search.engine import FRESHNESS_SECONDS, SearchEngine
+from kenniskamer.library import Library
+from kenniskamer.search import FRESHNESS_SECONDS, SearchEngine
 from kenniskamer.taxonomy import Theme
 from webui.cache import PageCache
 

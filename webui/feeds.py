@@ -21,9 +21,9 @@ from werkzeug.exceptions import NotFound
 
 from kenniskamer import digest
 from kenniskamer.errors import KennisError, QueryError
-from kenniskamer.library.catalog import utc_now
+from kenniskamer.library import utc_now
 from kenniskamer.models import Document
-from kenniskamer.search.engine import SearchPage
+from kenniskamer.search import SearchPage
 from kenniskamer.taxonomy import Theme, load_themes
 from webui.i18n import translate
 

@@ -12,7 +12,7 @@ from kenniskamer import __version__
 from kenniskamer.cite import STYLES
 from kenniskamer.config import Settings
 from kenniskamer.models import DOC_TYPES, LANGUAGES
-from kenniskamer.search.engine import FILTER_FIELDS, SORTS
+from kenniskamer.search import FILTER_FIELDS, SORTS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_INT = {"type": ["integer", "null"]}

@@ -26,7 +26,7 @@ from kenniskamer.cite import STYLES, format_citation
 from kenniskamer.documents import document_dict, search_page_dict
 from kenniskamer.errors import QueryError
 from kenniskamer.models import DOC_TYPES, LANGUAGES, Document
-from kenniskamer.search.engine import FILTER_FIELDS, SearchEngine, SearchPage, SearchQuery
+from kenniskamer.search import FILTER_FIELDS, SearchEngine, SearchPage, SearchQuery
 from webui.chart import year_chart
 from webui.i18n import translate
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from kenniskamer.cite import parse_name
 from kenniskamer.errors import KennisError
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 from kenniskamer.models import DOC_TYPES, LANGUAGES, Document
 from kenniskamer.taxonomy import Theme
 

@@ -23,8 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from kenniskamer.library.catalog import Library  # noqa: E402
-from kenniskamer.search.engine import SearchEngine, SearchQuery  # noqa: E402
+from kenniskamer.library import Library  # noqa: E402
+from kenniskamer.search import SearchEngine, SearchQuery  # noqa: E402
 
 JUDGMENTS = Path(__file__).with_name("judgments.toml")
 TOPICAL = REPO.parent / "shared" / "corpus" / "topical"

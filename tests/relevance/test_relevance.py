@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from evaluate import load_judgments, run_queries, summarise
 
-from kenniskamer.library.catalog import Library
-from kenniskamer.search.engine import SearchEngine
+from kenniskamer.library import Library
+from kenniskamer.search import SearchEngine
 
 # Reached on 2026-11-29 at 378e55f (see `python tests/relevance/evaluate.py`): 0.810 overall,
 # 0.795 Dutch, 0.828 English with the thesaurus; 0.568 overall without it. (0.793 on

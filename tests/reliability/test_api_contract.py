@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 
 EXAMPLES = 40  # per run below; derandomized, so every run sends the same requests
 OPERATIONS = ["GET /api/documents/{id}", "GET /api/openapi.json", "GET /api/search"]

@@ -18,7 +18,7 @@ from conftest import REPO, SAMPLE, TOPICAL, needs_corpus, serving
 
 from indexer.pipeline import AddOptions, run
 from kenniskamer.errors import StorageError
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 from kenniskamer.library.check import check_library
 
 BATCH = [

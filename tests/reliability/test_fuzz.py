@@ -14,9 +14,9 @@ from indexer._html import extract_html
 from indexer.fetch import sniff_mime
 from indexer.pipeline import process
 from kenniskamer.errors import ExtractionError, QueryError
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 from kenniskamer.models import Fetched
-from kenniskamer.search.engine import SearchEngine, SearchQuery
+from kenniskamer.search import SearchEngine, SearchQuery
 from kenniskamer.search.query import parse_query
 
 QUERY_ALPHABET = st.sampled_from(

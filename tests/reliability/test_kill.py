@@ -31,8 +31,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TOPICAL, needs_corpus
 
-from kenniskamer.library.catalog import Library
-from kenniskamer.search.engine import SearchEngine, SearchQuery
+from kenniskamer.library import Library
+from kenniskamer.search import SearchEngine, SearchQuery
 
 CLI = [sys.executable, "-u", str(REPO / "cli.py")]  # unbuffered: a line is reported once it is written
 BATCH = sorted(TOPICAL.iterdir(), key=lambda p: p.stat().st_size)[:12] if TOPICAL.is_dir() else []

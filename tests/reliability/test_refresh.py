@@ -15,9 +15,9 @@ import pytest
 
 import kenniskamer.search.engine as search_module
 from kenniskamer.index.write import rebuild_index
-from kenniskamer.library.catalog import Library
+from kenniskamer.library import Library
 from kenniskamer.library.curate import edit_document
-from kenniskamer.search.engine import SearchEngine, SearchQuery
+from kenniskamer.search import SearchEngine, SearchQuery
 
 
 class _Thread:
