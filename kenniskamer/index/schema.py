@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Bump when a field, an analyzer or the record layout changes: an index of another
-# version asks the user to run `kenniskamer reindex`.
+# version asks the user to run `kenniskamer reindex`. (4: the analyzer and codec classes the
+# schema pickles by module path moved into kenniskamer.index.)
 
 
 # Bump when a field, an analyzer or the record layout changes: an index of another
-# version asks the user to run `kenniskamer reindex`.
-SCHEMA_VERSION = 3
+# version asks the user to run `kenniskamer reindex`. (4: the analyzer and codec classes the
+# schema pickles by module path moved into kenniskamer.index.)
+SCHEMA_VERSION = 4
 
 
 # Languages with a stemmer; text in any other language goes to the *_other fields.
