@@ -233,16 +233,16 @@ def test_bulk_scores_are_whooshs_scores(topical_library: Path, fieldname: str, t
     from whoosh import query as wq
 
     from kenniskamer.index.postings import PostingCache
-    from kenniskamer.index.read import open_index
+    from kenniskamer.index.read import Snapshot, open_index
 
     ix = open_index(Library.open(topical_library))
     with ix.searcher() as searcher:
         cache = PostingCache(searcher.reader().doc_count_all())
         if len(terms) == 1:
-            records, scores = cache.scores(searcher, fieldname, terms[0], 0.4)
+            records, scores = cache.scores(Snapshot(searcher), fieldname, terms[0], 0.4)
             expected = dict(searcher.search(wq.Term(fieldname, terms[0], boost=0.4), limit=None).items())
         else:
-            records, scores = cache.phrase_scores(searcher, fieldname, terms, 0.4)
+            records, scores = cache.phrase_scores(Snapshot(searcher), fieldname, terms, 0.4)
             expected = dict(searcher.search(wq.Phrase(fieldname, terms, boost=0.4), limit=None).items())
         ours = dict(zip(records.tolist(), scores.tolist()))
     ix.close()

@@ -24,11 +24,14 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from kenniskamer.index.codec import PackedCodec, importing_whoosh
+
+if TYPE_CHECKING:
+    from kenniskamer.index.read import Snapshot
 
 with importing_whoosh():
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
@@ -53,7 +56,7 @@ _EMPTY: Postings = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 class PostingCache:
     """The posting arrays and field lengths read from one commit, shared by all threads.
 
-    Reading goes through the calling thread's own searcher (Whoosh's file handles are
+    Reading goes through the calling thread's own snapshot (Whoosh's file handles are
     not safe to share); what was read is kept here, the most recently used first.
     """
 
@@ -65,22 +68,22 @@ class PostingCache:
         self._bytes = 0
         self._lengths: dict[str, np.ndarray] = {}
 
-    def postings(self, searcher: Searcher, fieldname: str, text: str) -> Postings:
+    def postings(self, snapshot: Snapshot, fieldname: str, text: str) -> Postings:
         """Record numbers and term frequencies of every record holding the term (deleted ones too)."""
         found = self._cached((fieldname, text))
         if found is None:
-            ids, freqs, _ = _read_term(searcher, fieldname, text, positions=False)
+            ids, freqs, _ = _read_term(snapshot.searcher, fieldname, text, positions=False)
             found = (ids, freqs)
             self._keep((fieldname, text), found)
         return found
 
-    def positions(self, searcher: Searcher, fieldname: str, text: str) -> np.ndarray:
+    def positions(self, snapshot: Snapshot, fieldname: str, text: str) -> np.ndarray:
         """``record << 32 | position`` of every occurrence of the term (ascending), for phrases."""
         key = ("positions:" + fieldname, text)
         found = self._cached(key)
         if found is not None:
             return found[0]
-        ids, freqs, keys = _read_term(searcher, fieldname, text, positions=True)
+        ids, freqs, keys = _read_term(snapshot.searcher, fieldname, text, positions=True)
         self._keep((fieldname, text), (ids, freqs))
         self._keep(key, (keys, _EMPTY[1]))
         return keys
@@ -101,35 +104,38 @@ class PostingCache:
                 _, (ids, freqs) = self._postings.popitem(last=False)
                 self._bytes -= ids.nbytes + freqs.nbytes
 
-    def field_lengths(self, searcher: Searcher, fieldname: str) -> np.ndarray:
+    def field_lengths(self, snapshot: Snapshot, fieldname: str) -> np.ndarray:
         """Every record's length in the field, as Whoosh stores it (one byte, log-scaled)."""
         with self._lock:
             found = self._lengths.get(fieldname)
         if found is None:
             found = np.concatenate(
-                [_segment_lengths(segment, fieldname) for segment, _ in searcher.reader().leaf_readers()]
+                [_segment_lengths(segment, fieldname) for segment, _ in snapshot.searcher.reader().leaf_readers()]
             )
             with self._lock:
                 self._lengths[fieldname] = found
         return found
 
-    def scores(self, searcher: Searcher, fieldname: str, text: str, boost: float = 1.0) -> Postings:
+    def scores(self, snapshot: Snapshot, fieldname: str, text: str, boost: float = 1.0) -> Postings:
         """(records, BM25F scores times ``boost``) of a one-term query, as Whoosh scores it."""
-        ids, freqs = self.postings(searcher, fieldname, text)
-        return ids, self._bm25(searcher, fieldname, text, ids, freqs, boost)
+        ids, freqs = self.postings(snapshot, fieldname, text)
+        return ids, self._bm25(snapshot, fieldname, text, ids, freqs, boost)
 
     def _bm25(
-        self, searcher: Searcher, fieldname: str, text: str, ids: np.ndarray, freqs: np.ndarray, boost: float
+        self, snapshot: Snapshot, fieldname: str, text: str, ids: np.ndarray, freqs: np.ndarray, boost: float
     ) -> np.ndarray:
         if not len(ids):
             return freqs
+        searcher = snapshot.searcher
+        if not searcher.schema[fieldname].scorable:  # Whoosh scores a field without lengths by its weight alone
+            return freqs * boost
         idf = searcher.idf(fieldname, text)
         average = searcher.avg_field_length(fieldname) or 1
-        lengths = self.field_lengths(searcher, fieldname)[ids]
+        lengths = self.field_lengths(snapshot, fieldname)[ids]
         scores = idf * (freqs * (K1 + 1)) / (freqs + K1 * ((1 - B) + B * lengths / average))
         return scores * boost if boost != 1.0 else scores
 
-    def phrase_scores(self, searcher: Searcher, fieldname: str, terms: Sequence[str], boost: float = 1.0) -> Postings:
+    def phrase_scores(self, snapshot: Snapshot, fieldname: str, terms: Sequence[str], boost: float = 1.0) -> Postings:
         """(records, scores) of a phrase query, as Whoosh's ``Phrase`` scores it.
 
         A record matches when the terms stand at consecutive positions; its score is the
@@ -139,14 +145,14 @@ class PostingCache:
         """
         for term in set(terms):
             if self._cached((fieldname, term)) is None:
-                self.positions(searcher, fieldname, term)  # keeps the postings too
-        scored = [self.scores(searcher, fieldname, term) for term in terms]
+                self.positions(snapshot, fieldname, term)  # keeps the postings too
+        scored = [self.scores(snapshot, fieldname, term) for term in terms]
         candidates = scored[0][0]
         for ids, _ in scored[1:]:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
         if not len(candidates):
             return _EMPTY
-        keys = [self.positions(searcher, fieldname, term) for term in terms]
+        keys = [self.positions(snapshot, fieldname, term) for term in terms]
         keys[0] = keys[0][_in_sorted(keys[0] >> _SHIFT, candidates)]
         starts = keys[0]  # record << 32 | position of the first term
         for offset, later in enumerate(keys[1:], start=1):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from kenniskamer.errors import IndexMissingError, SchemaVersionError, StorageError
 from kenniskamer.index.analysis import analyzer_for
 from kenniskamer.index.codec import PackedPositions, importing_whoosh
+from kenniskamer.index.postings import column_values
 from kenniskamer.index.schema import FIELDS, SCHEMA_VERSION, FieldSpec
 from kenniskamer.library.catalog import Library
 
@@ -17,6 +21,9 @@ with importing_whoosh():
     from whoosh import index as wi
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import FileIndex
+    from whoosh.index import IndexError as WhooshIndexError
+    from whoosh.reading import ReaderClosed, TermNotFound
+    from whoosh.searching import Searcher
 
 
 
@@ -110,3 +117,77 @@ def _whoosh_field(spec: FieldSpec) -> Any:
 def build_schema() -> wf.Schema:
     """The Whoosh schema made from :data:`kenniskamer.schema.FIELDS`."""
     return wf.Schema(**{spec.name: _whoosh_field(spec) for spec in FIELDS})
+
+
+class CommitUnavailable(Exception):
+    """No searcher could be opened on the newest commit just now (a writer was swapping files)."""
+
+
+class Snapshot:
+    """One commit of the index as one thread reads it: what the search engine needs, in plain values.
+
+    Whoosh searchers are not safe to share between threads, so each thread holds its own
+    snapshot; what depends only on the commit (the posting arrays) is shared through a
+    :class:`~kenniskamer.index.postings.PostingCache` the caller keeps per commit.
+    """
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+
+    @property
+    def generation(self) -> int:
+        """The commit this snapshot reads; -1 for an index without documents (Whoosh says None)."""
+        generation = self.searcher.reader().generation()
+        return -1 if generation is None else int(generation)
+
+    @property
+    def record_count(self) -> int:
+        """How many records the commit holds, deleted ones included (record numbers run below it)."""
+        return int(self.searcher.reader().doc_count_all())
+
+    def doc_records(self) -> Iterator[dict[str, Any]]:
+        """The stored fields of every document's doc record (not its page records)."""
+        for docnum in self.searcher.document_numbers(kind="doc"):
+            yield self.searcher.stored_fields(docnum)
+
+    def column(self, fieldname: str) -> list[Any]:
+        """Every record's value of a column field, in record order."""
+        return column_values(self.searcher, fieldname)
+
+    def live_records(self) -> np.ndarray | None:
+        """The record numbers not deleted, or None when nothing is deleted."""
+        reader = self.searcher.reader()
+        if not reader.has_deletions():
+            return None
+        return np.fromiter(reader.all_doc_ids(), dtype=np.int64)
+
+    def has_term(self, fieldname: str, text: str) -> bool:
+        """True if the term occurs in the field at all."""
+        return bool(self.searcher.reader().doc_frequency(fieldname, text) > 0)
+
+    def key_terms(self, fieldname: str, text: str, count: int) -> list[tuple[str, float]]:
+        """The terms of ``text`` that best tell it apart in this index, with their weights ("more like this")."""
+        return [(str(term), float(weight)) for term, weight in self.searcher.key_terms_from_text(fieldname, text, numterms=count)]
+
+    def close(self) -> None:
+        """Release the commit's files."""
+        self.searcher.close()
+
+
+class OpenIndex:
+    """A library's index, open for reading: snapshots of its newest commit."""
+
+    def __init__(self, library: Library):
+        self._index = open_index(library)
+
+    def snapshot(self) -> Snapshot:
+        """A snapshot of the newest commit; CommitUnavailable if a writer is swapping files at this moment."""
+        try:
+            return Snapshot(self._index.searcher())
+        except (OSError, EOFError, ValueError, ReaderClosed, TermNotFound, WhooshIndexError) as err:
+            # (WhooshIndexError: no commit at all, e.g. for the instant `reindex` swaps folders)
+            raise CommitUnavailable(str(err)) from err
+
+    def latest_generation(self) -> int:
+        """The number of the newest commit on disk."""
+        return int(self._index.latest_generation())
