@@ -150,6 +150,17 @@ def test_hits_carry_up_to_three_passages_with_page_numbers(sample_library: Path)
             assert any(marked for _, marked in passage.fragments)
 
 
+def test_a_document_page_leads_with_the_passage_that_made_the_hit_rank(topical_library: Path) -> None:
+    """Hits and a document's own passages come from one ranker: the hit's passages are the
+    document page's first ones, in the same order, and the page keeps to its limit."""
+    engine = SearchEngine(Library.open(topical_library))
+    for text in ("polarisatie", "houding tegenover vluchtelingen", '"public support"'):
+        for hit in engine.search(SearchQuery(text)).hits[:3]:
+            passages = engine.passages(hit.doc.doc_id, text, limit=4)
+            assert len(passages) <= 4
+            assert [p.page for p in passages[: len(hit.passages)]] == [p.page for p in hit.passages]
+
+
 def test_passages_mark_the_words_searched_for_not_stop_words(topical_library: Path) -> None:
     """Stop words are not marked, not even inside a phrase: text in other languages is indexed
     without a stop list, so "van" and "de" are terms there, and marked in every passage they hid
