@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from kenniskamer.index.codec import importing_whoosh
+from kenniskamer.startup import importing_whoosh
 from kenniskamer.text.prose import fold
 
 with importing_whoosh():

@@ -23,61 +23,13 @@ an index written with it is read with it; the schema version guards the change.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import sys
-import types
-import warnings
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
 
-# Modules Whoosh imports for features kenniskamer does not use, with the functions it
-# takes from them. While Whoosh is imported, a stand-in takes each one's place.
-_LEFT_OUT = {
-    # whoosh.compat re-exports urlretrieve; the real module pulls in http.client, email and ssl (40 ms)
-    "urllib.request": ("urlretrieve",),
-    # whoosh.query.terms, for Variations queries; the module builds its tables of English word forms (12 ms)
-    "whoosh.lang.morph_en": ("variations",),
-}
-
-
-def _stand_in(name: str, functions: Iterable[str]) -> types.ModuleType:
-    """A module whose functions import the real module ``name`` when first called, and call it."""
-    module = types.ModuleType(name)
-    for function in functions:
-
-        def call(*args: Any, _function: str = function, **kwargs: Any) -> Any:
-            return getattr(importlib.import_module(name), _function)(*args, **kwargs)
-
-        setattr(module, function, call)
-    return module
-
-
-@contextlib.contextmanager
-def importing_whoosh() -> Iterator[None]:
-    """Where Whoosh is imported: without its warnings, and without modules it needs only for unused features.
-
-    Whoosh 2.7.4 has invalid escape sequences in its sources (harmless). The modules in
-    ``_LEFT_OUT`` cost `kenniskamer search` 50 ms of its start; while Whoosh is imported
-    a stand-in takes their place (unless something imported them already), and leaves
-    ``sys.modules`` afterwards, so a later import (URL ingestion) gets the real module.
-    Only for module-level imports: ``sys.modules`` is shared, and a thread importing
-    ``urllib.request`` at that very moment would get the stand-in.
-    """
-    stand_ins = {name: _stand_in(name, functions) for name, functions in _LEFT_OUT.items() if name not in sys.modules}
-    sys.modules.update(stand_ins)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            yield
-    finally:
-        for name, stand_in in stand_ins.items():
-            if sys.modules.get(name) is stand_in:
-                del sys.modules[name]
-
+from kenniskamer.startup import importing_whoosh
 
 with importing_whoosh():
     from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter

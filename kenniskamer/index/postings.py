@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kenniskamer.index.codec import PackedCodec, importing_whoosh
+from kenniskamer.index.codec import PackedCodec
+from kenniskamer.startup import importing_whoosh
 
 if TYPE_CHECKING:
     from kenniskamer.index.read import Snapshot

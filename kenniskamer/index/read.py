@@ -11,10 +11,11 @@ import numpy as np
 
 from kenniskamer.errors import IndexMissingError, SchemaVersionError, StorageError
 from kenniskamer.index.analysis import analyzer_for
-from kenniskamer.index.codec import PackedPositions, importing_whoosh
+from kenniskamer.index.codec import PackedPositions
 from kenniskamer.index.postings import column_values
 from kenniskamer.index.schema import FIELDS, SCHEMA_VERSION, FieldSpec
 from kenniskamer.library.catalog import Library
+from kenniskamer.startup import importing_whoosh
 
 with importing_whoosh():
     from whoosh import fields as wf

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kenniskamer.errors import LibraryBusyError, StorageError
-from kenniskamer.index.codec import PackedCodec, importing_whoosh
+from kenniskamer.index.codec import PackedCodec
 from kenniskamer.index.read import create_index, latest_generation, open_index
 from kenniskamer.index.schema import text_suffix
 from kenniskamer.library.catalog import Library
 from kenniskamer.models import Document
+from kenniskamer.startup import importing_whoosh
 from kenniskamer.text.prose import reference_pages
 
 with importing_whoosh():

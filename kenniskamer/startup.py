@@ -1,0 +1,132 @@
+"""What is done so that a command starts fast, in one place: each trick with why and what it saves.
+
+`kenniskamer search` is a whole process per query, and its bar is half a second, encoder and
+all; Python with site takes 50 ms of it, numpy 105, click 50, Whoosh 50. The tricks:
+
+1. :func:`importing_whoosh`: Whoosh is imported without two modules it needs only for
+   features we do not use (urllib.request: 40 ms; whoosh.lang.morph_en: 12 ms).
+2. :func:`cache_file` / :func:`read_cache` / :func:`write_cache`: what is slow to derive from
+   a file that rarely changes is kept in the user's cache folder, keyed by what it was made
+   from (the thesaurus index: 7 ms to read instead of 15-20 to build; py3langid's model:
+   0.15 s instead of 0.5 s in every ingest worker).
+3. :func:`end_of_command`: one garbage collection, then ``gc.freeze()``, when a command ends
+   (the interpreter's final collections took 90-130 ms of a search; this takes 30).
+
+Other start-up savings live where the work is, as lazy imports with a comment: rapidfuzz
+only for an unknown word (kenniskamer.search.suggest), tomllib and themes.toml only for a
+theme filter (kenniskamer.search.engine), the extractors only in the ingest workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import importlib
+import os
+import sys
+import types
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Modules Whoosh imports for features kenniskamer does not use, with the functions it
+# takes from them. While Whoosh is imported, a stand-in takes each one's place.
+_LEFT_OUT = {
+    # whoosh.compat re-exports urlretrieve; the real module pulls in http.client, email and ssl (40 ms)
+    "urllib.request": ("urlretrieve",),
+    # whoosh.query.terms, for Variations queries; the module builds its tables of English word forms (12 ms)
+    "whoosh.lang.morph_en": ("variations",),
+}
+
+
+def _stand_in(name: str, functions: Iterable[str]) -> types.ModuleType:
+    """A module whose functions import the real module ``name`` when first called, and call it."""
+    module = types.ModuleType(name)
+    for function in functions:
+
+        def call(*args: Any, _function: str = function, **kwargs: Any) -> Any:
+            return getattr(importlib.import_module(name), _function)(*args, **kwargs)
+
+        setattr(module, function, call)
+    return module
+
+
+@contextlib.contextmanager
+def importing_whoosh() -> Iterator[None]:
+    """Where Whoosh is imported: without its warnings, and without modules it needs only for unused features.
+
+    Whoosh 2.7.4 has invalid escape sequences in its sources (harmless). The modules in
+    ``_LEFT_OUT`` cost `kenniskamer search` 50 ms of its start; while Whoosh is imported
+    a stand-in takes their place (unless something imported them already), and leaves
+    ``sys.modules`` afterwards, so a later import (URL ingestion) gets the real module.
+    Only for module-level imports: ``sys.modules`` is shared, and a thread importing
+    ``urllib.request`` at that very moment would get the stand-in.
+    """
+    stand_ins = {name: _stand_in(name, functions) for name, functions in _LEFT_OUT.items() if name not in sys.modules}
+    sys.modules.update(stand_ins)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            yield
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+
+
+def cache_file(kind: str, key: bytes, suffix: str) -> Path | None:
+    """Where a derived value of this kind, made from ``key``, is kept; None if there is no cache folder.
+
+    The folder is ``$XDG_CACHE_HOME/kenniskamer`` (default ``~/.cache/kenniskamer``). The key
+    should hold everything the value was made from (the file's bytes, the code's version),
+    so a change to any of them means another file.
+    """
+    try:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kenniskamer"
+    except RuntimeError:  # no home folder
+        return None
+    return folder / f"{kind}-{hashlib.sha256(key).hexdigest()[:24]}{suffix}"
+
+
+def read_cache(path: Path | None, load: Callable[[bytes], T]) -> T | None:
+    """The value kept in ``path``, or None if there is none or ``load`` cannot read it (never raises)."""
+    if path is None:
+        return None
+    try:
+        return load(path.read_bytes())
+    except Exception:  # a damaged or foreign cache file: derive the value again
+        return None
+
+
+def write_cache(path: Path | None, data: bytes) -> None:
+    """Keep ``data`` in ``path`` (written whole or not at all) and drop older files of its kind; never fails."""
+    if path is None:
+        return
+    kind = path.name.rsplit("-", 1)[0]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+        for older in path.parent.glob(f"{kind}-*{path.suffix}"):
+            if older != path:
+                older.unlink(missing_ok=True)
+    except OSError:  # no writable cache folder: derive the value each time
+        pass
+
+
+def end_of_command() -> None:
+    """Called as a command's process ends: collect once, then freeze what is left.
+
+    One collection frees what the command left (the catalog connection closes, which moves
+    its write-ahead log into the catalog file); what stays (modules: numpy, Whoosh, their
+    tables) is then frozen, so the interpreter's final collections at exit skip it. Those
+    took 0.1 s of the half second `kenniskamer search` takes; the one collection takes 0.03 s.
+    """
+    gc.collect()
+    gc.freeze()
