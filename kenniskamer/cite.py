@@ -109,7 +109,7 @@ def apa(doc: Document) -> str:
     publisher = _clean(doc.publisher or "")
     if publisher and not _same_as_author(publisher, names):
         parts.append(_sentence(publisher))
-    url = _url(doc)
+    url = doc.url
     if url:
         parts.append(url)
     return " ".join(parts)
@@ -193,7 +193,7 @@ def bibtex(doc: Document) -> str:
     if publisher:
         fields.append({"journal": ("journal", publisher), "report": ("institution", publisher)}.get(
             kind, ("publisher", publisher)))
-    url = _url(doc)
+    url = doc.url
     if url:
         fields.append(("url", bibtex_escape(url)))
     if doc.language:
@@ -239,7 +239,7 @@ def ris(doc: Document) -> str:
         lines.append(("JO", publisher) if kind == "journal" else ("PB", publisher))
     if doc.language:
         lines.append(("LA", doc.language))
-    url = _url(doc)
+    url = doc.url
     if url:
         lines.append(("UR", url))
     lines.append(("ID", doc.doc_id))
@@ -252,13 +252,12 @@ def ris(doc: Document) -> str:
 
 def _kind(doc: Document) -> str:
     """What sort of publication the document is, for the entry and record types."""
-    web = doc.mime == "text/html" or doc.source.startswith(("http://", "https://"))
     if doc.doc_type == "study":  # a study with a publisher is (almost always) a journal article
         return "journal" if doc.publisher else "other"
     if doc.doc_type == "report":
         return "report"
     if doc.doc_type == "article":
-        return "news" if web else "journal"
+        return "news" if doc.is_web else "journal"
     if doc.doc_type == "webpage":
         return "web"
     if doc.doc_type == "slides":
@@ -266,8 +265,6 @@ def _kind(doc: Document) -> str:
     return "other"
 
 
-def _url(doc: Document) -> str:
-    return doc.source if doc.source.startswith(("http://", "https://")) else ""
 
 
 def _clean(text: str) -> str:

@@ -10,6 +10,8 @@ ORIGINS = ("metadata", "layout", "heuristic", "curator")
 
 # Flags a document can carry.
 FLAG_NEEDS_OCR = "needs-ocr"
+PDF = "application/pdf"  # the two types the extractors read, sniffed from the bytes
+HTML = "text/html"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,21 @@ class Document:
     def theme_ids(self) -> tuple[str, ...]:
         """The ids of the document's themes, strongest first."""
         return tuple(match.theme_id for match in self.themes)
+
+    @property
+    def is_pdf(self) -> bool:
+        """True for a PDF (pages, a viewer that opens at ``#page=N``); else it is an HTML page."""
+        return self.mime == PDF
+
+    @property
+    def url(self) -> str:
+        """The web address it was fetched from; empty for a file added from disk."""
+        return self.source if self.source.startswith(("http://", "https://")) else ""
+
+    @property
+    def is_web(self) -> bool:
+        """True for a web document: a saved HTML page, or anything fetched from a URL."""
+        return self.mime == HTML or bool(self.url)
 
     def to_dict(self, *, with_pages: bool = False) -> dict[str, Any]:
         """A JSON-ready dict of the document."""
