@@ -91,7 +91,7 @@ def _pages(server: str) -> dict[str, str]:
         "themes": "/themes",
         "help": "/help?lang=en",
         "error-404": "/doc/000000000000",
-        "error-400": '/?q="unclosed',
+        "error-400": "/?q=jaar:2022..2019",
     }
 
 

@@ -266,11 +266,11 @@ def test_every_page_has_a_skip_link_and_one_main(client) -> None:
 
 
 def test_bad_query_is_a_400_page_with_the_message(client) -> None:
-    response = client.get('/?q="unclosed')
+    response = client.get('/?q="framing" jaar:2022..2019')
     assert response.status_code == 400
     page = _text(response)
-    assert "A quote is not closed" in page and 'class="top"' in page
-    assert 'value="&#34;unclosed"' in page  # the search box keeps the query to fix
+    assert "runs backwards" in page and 'class="top"' in page
+    assert 'value="&#34;framing&#34; jaar:2022..2019"' in page  # the search box keeps the query to fix
 
 
 def test_unknown_filter_is_400(client) -> None:

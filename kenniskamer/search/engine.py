@@ -21,7 +21,7 @@ from kenniskamer.library import Library
 from kenniskamer.models import Document
 from kenniskamer.search.facets import FACETS, FILTER_FIELDS, chosen_values, facet_counts
 from kenniskamer.search.passages import highlight, marked_terms
-from kenniskamer.search.query import Or, merge_phrases, parse_query, resolve_language, resolve_type
+from kenniskamer.search.query import Or, merge_phrases, parse_query, read_query, resolve_language, resolve_type
 from kenniskamer.search.rank import Run, is_bag_of_words
 from kenniskamer.search.related import related_documents
 from kenniskamer.search.results import Hit, Passage, SearchPage, SearchQuery
@@ -174,7 +174,7 @@ class SearchEngine:
             raise QueryError(f"Cannot sort by {query.sort!r}; use one of {', '.join(SORTS)}.")
         if query.page < 1 or query.page_size < 1:
             raise QueryError("The page number and page size must be at least 1.")
-        tree = parse_query(query.text, self._resolve)
+        tree, read_as = read_query(query.text, self._resolve)
         if query.expand and tree is not None:
             tree = merge_phrases(tree, self.thesaurus.find_phrases)
         snapshot, table = self._current()
@@ -217,6 +217,7 @@ class SearchEngine:
             corrected_from=corrected_from,
             expansions=tuple(run.expansions),
             notices=tuple(notices),
+            read_as=read_as,
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
 
@@ -241,7 +242,7 @@ class SearchEngine:
     def passages(self, doc_id: str, text: str, *, limit: int = 10) -> tuple[Passage, ...]:
         """The best passages of one document for a query, best first: its pages as the ranker scores them."""
         doc = self.library.get(doc_id)
-        tree = parse_query(text, self._resolve)
+        tree, _ = read_query(text, self._resolve)
         if tree is None:
             return ()
         snapshot, table = self._current()

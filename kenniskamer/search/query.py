@@ -104,6 +104,10 @@ class Not:
 
 Node = Words | Phrase | YearRange | Value | And | Or | Not
 
+
+class UnbalancedError(QueryError):
+    """A quote or bracket without its partner: people type these by accident, so :func:`read_query` repairs them."""
+
 _TOKEN = re.compile(
     r'''(?P<quote>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<field>[^\W\d_]+):(?=\S)|(?P<word>[^\s()"]+)'''
 )
@@ -116,7 +120,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         value = match.group()
         if kind == "quote":
             if len(value) < 2 or not value.endswith('"'):
-                raise QueryError('A quote is not closed: put a " after the phrase.')
+                raise UnbalancedError('A quote is not closed: put a " after the phrase.')
             value = value[1:-1]
         elif kind == "field":
             name = FIELD_NAMES.get(value[:-1].lower())
@@ -147,7 +151,7 @@ class _Parser:
     def parse(self) -> Node | None:
         node = self.or_expr()
         if self.peek() is not None:
-            raise QueryError("A closing bracket ) has no opening bracket (; remove it or add one.")
+            raise UnbalancedError("A closing bracket ) has no opening bracket (; remove it or add one.")
         return node
 
     def or_expr(self) -> Node | None:
@@ -201,11 +205,11 @@ class _Parser:
         if kind == "open":
             node = self.or_expr()
             if self.peek() != ("close", ")"):
-                raise QueryError("A bracket ( is not closed; add a ) or remove it.")
+                raise UnbalancedError("A bracket ( is not closed; add a ) or remove it.")
             self.take()
             return node
         if kind == "close":
-            raise QueryError("A closing bracket ) has no opening bracket (; remove it or add one.")
+            raise UnbalancedError("A closing bracket ) has no opening bracket (; remove it or add one.")
         if kind == "op":
             raise QueryError(f"{value} cannot stand here; put it between two words, e.g. `a {value} b`.")
         if kind == "quote":
@@ -270,6 +274,43 @@ def parse_query(text: str, resolve: ValueResolver, *, max_length: int = 500) -> 
     if len(text) > max_length:
         raise QueryError(f"The query is {len(text)} characters long; the limit is {max_length}. Shorten it.")
     return _Parser(_tokens(text), resolve).parse()
+
+
+def read_query(text: str, resolve: ValueResolver, *, max_length: int = 500) -> tuple[Node | None, str | None]:
+    """Parse a query as a search site would: an unbalanced quote or bracket is dropped, not an error.
+
+    Returns the tree and, when something was dropped, the query as it was read (for a notice);
+    queries that mean something impossible (a year range backwards, an unknown theme) still raise.
+    """
+    try:
+        return parse_query(text, resolve, max_length=max_length), None
+    except UnbalancedError:
+        repaired = balance(text)
+        return parse_query(repaired, resolve, max_length=max_length), repaired
+
+
+def balance(text: str) -> str:
+    """The query without its unpaired quote (the last of an odd number) and its unpaired brackets."""
+    if text.count('"') % 2:
+        at = text.rfind('"')
+        text = text[:at] + text[at + 1 :]
+    drop: list[int] = []
+    opened: list[int] = []
+    quoted = False
+    for at, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
+            opened.append(at)
+        elif char == ")":
+            if opened:
+                opened.pop()
+            else:
+                drop.append(at)
+    dropped = set(drop + opened)
+    return " ".join("".join(c for at, c in enumerate(text) if at not in dropped).split())
 
 
 def leaves(node: Node | None, *, negated: bool = False) -> list[tuple[Node, bool]]:

@@ -73,6 +73,7 @@ class SearchPage:
     corrected_from: str | None = None  # the results are for `suggestion`, not for this
     expansions: tuple[str, ...] = ()  # what the thesaurus added ("ook gezocht op")
     notices: tuple[str, ...] = ()  # e.g. "no document holds every word"
+    read_as: str | None = None  # the query as it was read, when an unpaired quote or bracket was dropped
     elapsed_ms: float = 0.0
 
     @property
