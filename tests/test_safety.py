@@ -122,9 +122,9 @@ def test_a_second_writer_is_told_the_library_is_busy(tmp_path: Path) -> None:
                                      f"(pid {first.pid}) is writing to it. Wait until it has finished and try again.\n")
         out, err = first.communicate(timeout=600)
     assert first.returncode == 0, err
-    assert "added 9, duplicates 0, failed 0" in err
+    assert "added 11, duplicates 0, failed 0" in err
     assert cli("check", "--library", library).returncode == 0  # the index is whole
-    assert Library.open(library).count() == 9
+    assert Library.open(library).count() == 11
 
 
 def test_every_writing_command_takes_the_lock(tmp_path: Path, writable_sample: Path) -> None:
@@ -169,7 +169,7 @@ def test_check_finds_missing_stale_and_extra_index_entries_and_repair_fixes_them
     assert repaired.returncode == 0, repaired.stdout
     assert "repaired: updated 3 documents in the index from the catalog" in repaired.stdout
     assert "repaired: removed 1 originals without a catalog row" in repaired.stdout
-    assert cli("check", "--library", writable_sample).stdout.startswith("ok: 8 documents")
+    assert cli("check", "--library", writable_sample).stdout.startswith("ok: 10 documents")
     engine = SearchEngine(Library.open(writable_sample))
     assert stale in [hit.doc.doc_id for hit in engine.search(SearchQuery('titel:"een andere titel"')).hits]
 
@@ -181,7 +181,7 @@ def test_a_missing_index_is_rebuilt_by_repair(writable_sample: Path) -> None:
     checked = cli("check", "--library", writable_sample)
     assert checked.returncode == 1 and checked.stdout.startswith("index: No index in ")
     repaired = cli("check", "--repair", "--library", writable_sample)
-    assert "repaired: rebuilt the index from the catalog (9 documents)" in repaired.stdout
+    assert "repaired: rebuilt the index from the catalog (11 documents)" in repaired.stdout
     assert cli("check", "--library", writable_sample).returncode == 0
 
 

@@ -16,12 +16,12 @@ def test_export_then_import_gives_the_same_library(invoke, writable_sample: Path
     archive = tmp_path / "backup.zip"
     exported = invoke("export", archive, "--library", writable_sample)
     assert exported.exit_code == 0, exported.stderr
-    assert exported.stdout.startswith("exported 9 documents (9 originals")
+    assert exported.stdout.startswith("exported 11 documents (11 originals")
 
     restored = tmp_path / "restored"
     imported = invoke("import", archive, "--library", restored)
     assert imported.exit_code == 0, imported.stderr
-    assert "imported 9 documents" in imported.stdout
+    assert "imported 11 documents" in imported.stdout
     assert invoke("check", "--library", restored).exit_code == 0
     for query in ("polarization", "vluchtelingen", '"national identity"', "auteur:czymara"):
         assert _search(invoke, restored, query) == _search(invoke, writable_sample, query)
