@@ -127,6 +127,28 @@ class Library:
         library._migrate()
         return library
 
+    @classmethod
+    def exists(cls, root: Path | str) -> bool:
+        """True if ``root`` holds a library (its catalog); nothing is opened or created."""
+        return cls(Path(root).expanduser()).catalog_path.exists()
+
+    def change_stamp(self) -> tuple[int, ...]:
+        """Modification times and sizes of the index folder, the catalog and its write-ahead log.
+
+        A commit to the index or the catalog changes the stamp, so a reader that keeps
+        derived results (the site's page cache) compares stamps to know when to drop them.
+        A missing file counts as (0, 0): the stamp of a library not made yet is all zeros.
+        """
+        marks: list[int] = []
+        for path in (self.index_dir, self.catalog_path, self.catalog_path.with_name(CATALOG_NAME + "-wal")):
+            try:
+                stat = os.stat(path)
+            except OSError:
+                marks.extend((0, 0))
+            else:
+                marks.extend((stat.st_mtime_ns, stat.st_size))
+        return tuple(marks)
+
     def _migrate(self) -> None:
         conn = self.connect()
         try:
