@@ -18,7 +18,7 @@ import click
 from kenniskamer.config import Settings, load_settings
 from kenniskamer.errors import KennisError
 from kenniskamer.library import Library
-from kenniskamer.models import DOC_TYPES, Document
+from kenniskamer.models import DOC_TYPES
 
 REPO_DATA = Path(__file__).resolve().parent / "data"
 
@@ -74,8 +74,11 @@ def cli() -> None:
 
 
 def _overrides(**values: Any) -> dict[str, Any]:
+    """The metadata options that were given (themes checked), as curator values."""
+    values["themes"] = _check_themes(values["themes"])
     result: dict[str, Any] = {}
-    for key, value in values.items():
+    for key in ("title", "authors", "year", "date", "publisher", "doc_type", "language", "summary", "themes"):
+        value = values[key]
         if value in (None, (), []):
             continue
         result[key] = list(value) if isinstance(value, tuple) else value
@@ -120,17 +123,8 @@ def _check_themes(themes: tuple[str, ...]) -> list[str]:
 @json_option
 @library_option
 def add(
-    locations: tuple[str, ...],
-    from_file: Any,
-    pattern: str,
-    password: str | None,
-    allow_duplicate: bool,
-    allow_private: bool,
-    dry_run: bool,
-    jobs: int | None,
-    timeout: float,
-    as_json: bool,
-    library_path: Path | None,
+    locations: tuple[str, ...], from_file: Any, pattern: str, password: str | None, allow_duplicate: bool,
+    allow_private: bool, dry_run: bool, jobs: int | None, timeout: float, as_json: bool, library_path: Path | None,
     **metadata: Any,
 ) -> None:
     """Add PDF and HTML files, folders (recursively) and http(s) URLs to the library.
@@ -141,21 +135,19 @@ def add(
     """
     from indexer.fetch import expand_locations
     from indexer.pipeline import AddOptions, ItemResult, run
+    from kenniskamer.documents import document_dict
+    from kenniskamer.records import added_line, dry_run_record
 
     given = list(locations) + ([line.strip() for line in from_file] if from_file else [])
     if not given:
         raise click.UsageError("Give at least one file, folder or URL (or --from FILE).")
-    overrides = _overrides(
-        title=metadata["title"], authors=metadata["authors"], year=metadata["year"], date=metadata["date"],
-        publisher=metadata["publisher"], doc_type=metadata["doc_type"], language=metadata["language"],
-        summary=metadata["summary"], themes=_check_themes(metadata["themes"]),
-    )
+    overrides = _overrides(**metadata)
     targets = list(expand_locations(given, pattern=pattern))
     if not targets:
         raise click.ClickException(f"No files matching {pattern!r} in {', '.join(given)}.")
     root = _settings(library_path).library
     # A dry run stores nothing: without a library it only skips the duplicate check.
-    library = None if dry_run and not (root / "catalog.sqlite3").exists() else Library.open(root, create=True)
+    library = None if dry_run and not Library.exists(root) else Library.open(root, create=True)
     options = AddOptions(
         password=password, allow_duplicate=allow_duplicate, allow_private=allow_private, dry_run=dry_run,
         overrides=overrides, timeout=timeout, **({"jobs": jobs} if jobs else {}),
@@ -167,9 +159,9 @@ def add(
         if as_json:
             pass
         elif item.outcome == "added":
-            click.echo(_item_line(item.doc, item.message))  # type: ignore[arg-type]
+            click.echo(added_line(item.doc, item.message))  # type: ignore[arg-type]
         elif item.outcome == "would-add":
-            click.echo(_dry_run_record(item.doc, item.message))  # type: ignore[arg-type]
+            click.echo(dry_run_record(item.doc, item.message))  # type: ignore[arg-type]
         else:
             _err(f"{item.outcome}: {item.location}: {item.message}")
         progress.step(item.doc.page_count if item.doc else 0)
@@ -178,7 +170,7 @@ def add(
     progress.clear()
     if as_json:
         _echo_json({
-            "added": [i.doc.to_dict() for i in report.items if i.outcome in ("added", "would-add") and i.doc],
+            "added": [document_dict(i.doc) for i in report.items if i.outcome in ("added", "would-add") and i.doc],
             "duplicates": [{"location": i.location, "existing_id": i.existing_id, "similarity": i.similarity,
                             "message": i.message} for i in report.items if i.outcome in ("duplicate", "near-duplicate")],
             "failed": [{"location": i.location, "message": i.message} for i in report.items if not i.ok],
@@ -216,29 +208,6 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _item_line(doc: Document, note: str = "") -> str:
-    themes = ", ".join(doc.theme_ids) or "-"
-    year = doc.year or "n.d."
-    line = f"added {doc.doc_id}  {doc.title[:90]} ({year}; {doc.page_count} p.; {doc.language or '?'}; themes: {themes})"
-    return f"{line}; {note}" if note else line
-
-
-def _dry_run_record(doc: Document, note: str = "") -> str:
-    lines = [f"would add {doc.source}" + (f"; {note}" if note else "")]
-    for label, value in (
-        ("title", doc.title), ("authors", "; ".join(doc.authors)), ("date", doc.date), ("publisher", doc.publisher),
-        ("language", doc.language), ("type", doc.doc_type), ("pages", doc.page_count), ("summary", doc.summary),
-    ):
-        origin = doc.provenance.get(label if label != "type" else "doc_type", "")
-        lines.append(f"  {label:9} {value if value not in (None, '') else '-'}" + (f"  [{origin}]" if origin else ""))
-    for match in doc.themes:
-        evidence = ", ".join(f"{term} x{count}" for term, count in sorted(match.evidence.items(), key=lambda kv: -kv[1]))
-        lines.append(f"  theme     {match.theme_id} ({match.score:.2f}): {evidence or 'set by curator'}")
-    if doc.flags:
-        lines.append(f"  flags     {', '.join(doc.flags)}")
-    return "\n".join(lines)
-
-
 # -- search ----------------------------------------------------------------------------------
 
 
@@ -266,6 +235,7 @@ def search(
     Example:
       kenniskamer search polarisatie --theme framing --lang en
     """
+    from kenniskamer.documents import search_page_dict
     from kenniskamer.search import SearchEngine, SearchQuery
 
     library = _open(library_path)
@@ -274,7 +244,7 @@ def search(
     query = SearchQuery(" ".join(words), filters=filters, sort=sort, page=page, page_size=limit, expand=not no_expand)
     result = SearchEngine(library).search(query)
     if as_json:
-        _echo_json(search_json(result))
+        _echo_json(search_page_dict(result))
         return
     if result.corrected_from:
         _err(f"Nothing found for {result.corrected_from!r}; showing results for {result.suggestion!r}.")
@@ -298,13 +268,6 @@ def search(
     _err(f"{result.total} documents, {result.elapsed_ms:.0f} ms")
 
 
-def search_json(result: Any) -> dict[str, Any]:
-    """The JSON form of a SearchPage, shared by `search --json` and the web API."""
-    from kenniskamer.documents import search_page_dict
-
-    return search_page_dict(result)
-
-
 # -- list, show, edit, remove ----------------------------------------------------------------
 
 
@@ -320,15 +283,12 @@ def list_documents(added_since: str | None, sort: str, as_json: bool, library_pa
     Example:
       kenniskamer list --added-since 2026-11-01 --json
     """
+    from kenniskamer.documents import listing_dict
+
     library = _open(library_path)
     docs = library.documents(order=sort, since=_iso_date(added_since) if added_since else None)
     if as_json:
-        _echo_json([
-            {"id": d.doc_id, "title": d.title, "source": d.filename if not d.source.startswith("http") else d.source,
-             "language": d.language, "year": d.year, "added": d.added, "type": d.doc_type, "themes": list(d.theme_ids),
-             "pages": d.page_count}
-            for d in docs
-        ])
+        _echo_json([listing_dict(d) for d in docs])
         return
     for d in docs:
         click.echo(f"{d.doc_id}  {d.added[:10]}  {d.year or '----'}  {d.language or '??'}  {d.title[:100]}")
@@ -356,25 +316,16 @@ def show(doc_id: str, with_pages: bool, as_json: bool, library_path: Path | None
     Example:
       kenniskamer show 3fa2c1d09e7b
     """
+    from kenniskamer.documents import document_dict
+    from kenniskamer.records import show_lines
+
     library = _open(library_path)
     doc = library.get(doc_id, with_pages=with_pages)
     if as_json:
-        data = doc.to_dict(with_pages=with_pages)
-        data["original"] = str(library.original_of(doc))
-        _echo_json(data)
+        _echo_json(document_dict(doc, pages=with_pages, original=library.original_of(doc)))
         return
-    rows = [
-        ("id", doc.doc_id), ("title", doc.title), ("authors", "; ".join(doc.authors)), ("date", doc.date),
-        ("year", doc.year), ("publisher", doc.publisher), ("language", doc.language), ("type", doc.doc_type),
-        ("pages", doc.page_count), ("source", doc.source), ("added", doc.added), ("summary", doc.summary),
-        ("flags", ", ".join(doc.flags)), ("original", library.original_of(doc)),
-    ]
-    for label, value in rows:
-        origin = doc.provenance.get("doc_type" if label == "type" else label)
-        click.echo(f"{label:10} {value if value not in (None, '') else '-'}" + (f"  [{origin}]" if origin else ""))
-    for match in doc.themes:
-        evidence = ", ".join(f"{t} x{n}" for t, n in sorted(match.evidence.items(), key=lambda kv: -kv[1])) or "set by curator"
-        click.echo(f"{'theme':10} {match.theme_id}: {evidence}")
+    for line in show_lines(doc, library.original_of(doc)):
+        click.echo(line)
     if with_pages:
         for number, text in enumerate(doc.pages, start=1):
             click.echo(f"\n--- page {number} ---\n{text}")
@@ -396,19 +347,13 @@ def edit(doc_id: str, add_theme: tuple[str, ...], remove_theme: tuple[str, ...],
       kenniskamer edit 3fa2c1d09e7b --title "Draagvlak voor opvang" --add-theme draagvlak
     """
     from kenniskamer.library.catalog import EDITABLE_FIELDS
-    from kenniskamer.library.curate import edit_document
+    from kenniskamer.library.curate import edit_document, edited_themes
 
     library = _open(library_path)
-    values: dict[str, Any] = _overrides(
-        title=metadata["title"], authors=metadata["authors"], year=metadata["year"], date=metadata["date"],
-        publisher=metadata["publisher"], doc_type=metadata["doc_type"], language=metadata["language"],
-        summary=metadata["summary"], themes=_check_themes(metadata["themes"]),
-    )
+    values = _overrides(**metadata)
     if add_theme or remove_theme:
-        current = list(values.get("themes") or library.get(doc_id).theme_ids)
-        current += [t for t in _check_themes(add_theme) if t not in current]
-        drop = set(_check_themes(remove_theme))
-        values["themes"] = [t for t in current if t not in drop]
+        values["themes"] = edited_themes(library, doc_id, base=values.get("themes"), add=_check_themes(add_theme),
+                                         remove=_check_themes(remove_theme))
     for name in clear:
         name = {"type": "doc_type", "author": "authors", "theme": "themes"}.get(name, name)
         if name not in EDITABLE_FIELDS:
@@ -612,14 +557,11 @@ def themes(as_json: bool, library_path: Path | None) -> None:
     Example:
       kenniskamer themes
     """
+    from kenniskamer.library.stats import theme_counts
     from kenniskamer.taxonomy import load_themes
 
-    counts: dict[str, int] = {}
-    library_root = _settings(library_path).library
-    if (library_root / "catalog.sqlite3").exists():
-        for doc in Library.open(library_root).documents():
-            for theme_id in doc.theme_ids:
-                counts[theme_id] = counts.get(theme_id, 0) + 1
+    root = _settings(library_path).library
+    counts = theme_counts(Library.open(root) if Library.exists(root) else None)
     rows = [(t, counts.get(t.id, 0)) for t in load_themes()]
     if as_json:
         _echo_json([{"id": t.id, "label_nl": t.label_nl, "label_en": t.label_en, "description_nl": t.description_nl,
@@ -639,26 +581,16 @@ def stats(as_json: bool, library_path: Path | None) -> None:
     Example:
       kenniskamer stats
     """
-    library = _open(library_path)
-    docs = library.documents()
-    size = sum(p.stat().st_size for p in library.root.rglob("*") if p.is_file())
-    data = {
-        "documents": len(docs), "pages": sum(d.page_count for d in docs),
-        "languages": _count(d.language or "?" for d in docs), "types": _count(d.doc_type or "?" for d in docs),
-        "needs_ocr": sum(1 for d in docs if "needs-ocr" in d.flags), "bytes_on_disk": size,
-    }
+    from dataclasses import asdict
+
+    from kenniskamer.library.stats import library_stats
+
+    data = asdict(library_stats(_open(library_path)))
     if as_json:
         _echo_json(data)
         return
     for key, value in data.items():
         click.echo(f"{key:14} {value}")
-
-
-def _count(values: Any) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 # -- backup ------------------------------------------------------------------------------------

@@ -155,7 +155,7 @@ def measure_robustness(library: Path) -> RobustnessResult:
     done, seconds = add_folder(ROBUSTNESS, library)
     outcomes: dict[str, tuple[str, str]] = {}
     stray = []
-    by_source = {doc.doc_id: doc for doc in Library.open(library).documents()} if (library / "catalog.sqlite3").exists() else {}
+    by_source = {doc.doc_id: doc for doc in Library.open(library).documents()} if Library.exists(library) else {}
     for line in done.stdout.splitlines():
         match = re.match(r"added (\w+)  (.*)", line)
         if match and match.group(1) in by_source:

@@ -1,13 +1,20 @@
-"""JSON forms of search results and documents, shared by `kenniskamer search --json` and the web API.
+"""The JSON forms of documents and search results: the one place that turns them into dicts.
 
-Plain dicts of plain values. Highlighted text comes as fragments (text, match) and as
-``marked``, an HTML string whose text is escaped, so a client can show either safely.
+Used by the CLI's ``--json`` (add, list, show, search) and the web API alike, so a field
+has one key and one format wherever it appears. Plain dicts of plain values. Highlighted
+text comes as fragments (text, match) and as ``marked``, an HTML string whose text is
+escaped, so a client can show either safely.
+
+Two forms of a document: the full one (``document_dict``: `show`, `add`, /api/documents)
+and the short one of a list or hit (``listing_dict``, ``hit_dict``), whose ``source`` is the
+file name or, for a web page, the URL.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from kenniskamer.models import Document
 from kenniskamer.search import Hit, Passage, SearchPage
@@ -25,15 +32,36 @@ def passage_dict(passage: Passage) -> dict[str, Any]:
     }
 
 
-def hit_dict(hit: Hit) -> dict[str, Any]:
-    """One hit: the document's main metadata, its score and its passages."""
-    doc = hit.doc
-    from_web = doc.source.startswith(("http://", "https://"))
+def _short_source(doc: Document) -> tuple[str, str | None]:
+    """The source as a list shows it (file name, or URL of a web page) and the URL or None."""
+    return (doc.url, doc.url) if doc.url else (doc.filename, None)
+
+
+def listing_dict(doc: Document) -> dict[str, Any]:
+    """A document as a list shows it (`kenniskamer list --json`): main metadata, no text."""
+    source, _ = _short_source(doc)
     return {
         "id": doc.doc_id,
         "title": doc.title,
-        "source": doc.source if from_web else doc.filename,
-        "url": doc.source if from_web else None,
+        "source": source,
+        "language": doc.language,
+        "year": doc.year,
+        "added": doc.added,
+        "type": doc.doc_type,
+        "themes": list(doc.theme_ids),
+        "page_count": doc.page_count,
+    }
+
+
+def hit_dict(hit: Hit) -> dict[str, Any]:
+    """One hit: the document's main metadata, its score and its passages."""
+    doc = hit.doc
+    source, url = _short_source(doc)
+    return {
+        "id": doc.doc_id,
+        "title": doc.title,
+        "source": source,
+        "url": url,
         "page": hit.page,
         "score": round(hit.score, 4),
         "snippet": hit.passages[0].text if hit.passages else (doc.summary or "")[:300],
@@ -74,18 +102,59 @@ def search_page_dict(result: SearchPage) -> dict[str, Any]:
 
 
 def document_dict(
-    doc: Document, *, passages: tuple[Passage, ...] = (), related: list[Hit] | None = None
+    doc: Document,
+    *,
+    themes: Literal["ids", "matches"] = "ids",
+    pages: bool = False,
+    passages: tuple[Passage, ...] | None = None,
+    related: list[Hit] | None = None,
+    original: Path | None = None,
 ) -> dict[str, Any]:
-    """A document with its theme evidence, and optionally passages for a query and related studies."""
-    data = doc.to_dict()
-    data["themes"] = [
-        {"id": match.theme_id, "score": round(match.score, 4), "evidence": dict(match.evidence)} for match in doc.themes
-    ]
-    data.pop("theme_evidence", None)
-    data["passages"] = [passage_dict(p) for p in passages]
+    """A document with all its metadata, where each value came from, and its themes.
+
+    ``themes="ids"`` (the CLI's form) gives ``themes`` as a list of ids beside
+    ``theme_evidence`` {id: {term: count}}; ``"matches"`` (the API's form) gives ``themes``
+    as a list of {id, score, evidence}. ``pages`` adds the text of every page, ``passages``
+    (even empty) the passages for a query, ``related`` related studies, ``original`` the
+    path of the stored file.
+    """
+    data: dict[str, Any] = {
+        "id": doc.doc_id,
+        "title": doc.title,
+        "source": doc.source,
+        "filename": doc.filename,
+        "sha256": doc.sha256,
+        "mime": doc.mime,
+        "size": doc.size,
+        "added": doc.added,
+        "page_count": doc.page_count,
+        "authors": list(doc.authors),
+        "date": doc.date,
+        "year": doc.year,
+        "publisher": doc.publisher,
+        "language": doc.language,
+        "type": doc.doc_type,
+        "summary": doc.summary,
+    }
+    if themes == "matches":
+        data["themes"] = [
+            {"id": match.theme_id, "score": round(match.score, 4), "evidence": dict(match.evidence)}
+            for match in doc.themes
+        ]
+    else:
+        data["themes"] = list(doc.theme_ids)
+        data["theme_evidence"] = {match.theme_id: match.evidence for match in doc.themes}
+    data["provenance"] = dict(doc.provenance)
+    data["flags"] = list(doc.flags)
+    if pages:
+        data["pages"] = list(doc.pages)
+    if passages is not None:
+        data["passages"] = [passage_dict(p) for p in passages]
     if related is not None:
         data["related"] = [
             {"id": hit.doc.doc_id, "title": hit.doc.title, "year": hit.doc.year, "score": round(hit.score, 4)}
             for hit in related
         ]
+    if original is not None:
+        data["original"] = str(original)
     return data

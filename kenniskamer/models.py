@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 # Where a metadata value came from; a curator's value always wins.
 ORIGINS = ("metadata", "layout", "heuristic", "curator")
@@ -97,34 +96,6 @@ class Document:
     def is_web(self) -> bool:
         """True for a web document: a saved HTML page, or anything fetched from a URL."""
         return self.mime == HTML or bool(self.url)
-
-    def to_dict(self, *, with_pages: bool = False) -> dict[str, Any]:
-        """A JSON-ready dict of the document."""
-        data: dict[str, Any] = {
-            "id": self.doc_id,
-            "title": self.title,
-            "source": self.source,
-            "filename": self.filename,
-            "sha256": self.sha256,
-            "mime": self.mime,
-            "size": self.size,
-            "added": self.added,
-            "page_count": self.page_count,
-            "authors": list(self.authors),
-            "date": self.date,
-            "year": self.year,
-            "publisher": self.publisher,
-            "language": self.language,
-            "type": self.doc_type,
-            "summary": self.summary,
-            "themes": list(self.theme_ids),
-            "theme_evidence": {m.theme_id: m.evidence for m in self.themes},
-            "provenance": dict(self.provenance),
-            "flags": list(self.flags),
-        }
-        if with_pages:
-            data["pages"] = list(self.pages)
-        return data
 
 
 # Document types: id -> (Dutch label, English label).

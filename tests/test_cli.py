@@ -356,3 +356,64 @@ def test_the_console_script_answers_and_exits_as_documented(sample_library: Path
     missing = kenniskamer("search", "refugees", "--library", str(tmp_path / "none"))
     assert missing.returncode == 1 and missing.stderr.startswith("Error: No library at")
     assert kenniskamer("search", "--no-such-option").returncode == 2
+
+
+SHOW_LABELS = ["id", "title", "authors", "date", "year", "publisher", "language", "type", "pages", "source", "added",
+               "summary", "flags", "original"]
+
+
+def test_show_prints_each_value_with_its_origin_then_the_themes_with_evidence(invoke, sample_library: Path) -> None:
+    listed = json.loads(invoke("list", "--json", "--library", sample_library).stdout)
+    doc_id = next(d["id"] for d in listed if "czymara2020" in d["source"])
+    lines = invoke("show", doc_id, "--library", sample_library).stdout.splitlines()
+    assert [line.split()[0] for line in lines[: len(SHOW_LABELS)]] == SHOW_LABELS
+    assert lines[0] == f"id         {doc_id}"
+    assert "language   en  [heuristic]" in lines and "flags      -" in lines
+    themes = lines[len(SHOW_LABELS):]
+    assert themes and all(re.fullmatch(r"theme      [a-z-]+: [^,]+ x\d+(, [^,]+ x\d+)*", line) for line in themes)
+    counts = [[int(n) for n in re.findall(r" x(\d+)", line)] for line in themes]
+    assert all(c == sorted(c, reverse=True) for c in counts)  # the most frequent term first
+
+
+def test_stats_and_themes_count_the_documents(invoke, sample_library: Path, tmp_path: Path) -> None:
+    stats = json.loads(invoke("stats", "--json", "--library", sample_library).stdout)
+    assert list(stats) == ["documents", "pages", "languages", "types", "needs_ocr", "bytes_on_disk"]
+    assert stats["documents"] == 11 and stats["languages"] == {"en": 9, "nl": 2} and stats["needs_ocr"] == 0
+    text = invoke("stats", "--library", sample_library).stdout.splitlines()
+    assert text[:3] == ["documents      11", f"pages          {stats['pages']}", "languages      {'en': 9, 'nl': 2}"]
+    themes = json.loads(invoke("themes", "--json", "--library", sample_library).stdout)
+    listed = json.loads(invoke("list", "--json", "--library", sample_library).stdout)
+    for theme in themes:
+        assert theme["documents"] == sum(theme["id"] in d["themes"] for d in listed)
+    assert set(themes[0]) == {"id", "label_nl", "label_en", "description_nl", "description_en", "documents"}
+    text = invoke("themes", "--library", sample_library).stdout.splitlines()
+    assert text[0] == f"{themes[0]['id']:24} {themes[0]['documents']:4}  {themes[0]['label_nl']} / {themes[0]['label_en']}"
+    # Without a library the themes are listed all the same, each with no documents.
+    empty = json.loads(invoke("themes", "--json", "--library", tmp_path / "geen").stdout)
+    assert [t["id"] for t in empty] == [t["id"] for t in themes] and {t["documents"] for t in empty} == {0}
+    assert not (tmp_path / "geen").exists()
+
+
+def test_a_field_has_one_key_and_one_format_in_every_json_output(invoke, sample_library: Path) -> None:
+    """list, show and search --json and the API give a document's fields the same keys and values."""
+    from kenniskamer.config import Settings
+    from webui import create_app
+
+    client = create_app(Settings(library=sample_library), page_cache=0).test_client()
+    listed = {d["id"]: d for d in json.loads(invoke("list", "--json", "--library", sample_library).stdout)}
+    found = json.loads(invoke("search", "polarization", "--json", "--limit", "5", "--library", sample_library).stdout)
+    api = client.get("/api/search?q=polarization&size=5").json
+    assert [h["id"] for h in found["hits"]] == [h["id"] for h in api["hits"]]
+    for cli_hit, api_hit in zip(found["hits"], api["hits"]):
+        assert {k: v for k, v in api_hit.items() if k != "links"} == cli_hit
+        entry = listed[cli_hit["id"]]
+        assert {k: cli_hit[k] for k in entry if k in cli_hit} == {k: v for k, v in entry.items() if k in cli_hit}
+        shown = json.loads(invoke("show", cli_hit["id"], "--json", "--library", sample_library).stdout)
+        document = client.get(f"/api/documents/{cli_hit['id']}").json
+        assert entry["page_count"] == shown["page_count"] == document["page_count"]
+        same = set(shown) & set(document) - {"themes"}
+        assert same >= {"id", "title", "source", "filename", "year", "type", "added", "provenance", "flags"}
+        assert {k: shown[k] for k in same} == {k: document[k] for k in same}
+        # The two forms of themes: ids with theme_evidence (CLI), or objects with id, score, evidence (API).
+        assert shown["themes"] == [t["id"] for t in document["themes"]] == entry["themes"]
+        assert shown["theme_evidence"] == {t["id"]: t["evidence"] for t in document["themes"]}

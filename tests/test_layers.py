@@ -42,3 +42,63 @@ def test_searching_does_not_import_what_a_search_does_not_need() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["[]", "True", "True"]
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a file imports (``from a.b import c`` counts as a.b and a.b.c)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _sources(*folders: str) -> list[Path]:
+    return [path for folder in folders for path in sorted(REPO.glob(f"{folder}/**/*.py"))]
+
+
+def test_the_site_never_writes_the_library() -> None:
+    """webui/ reads: it imports none of the modules that write (curate, the index writer, ingestion)."""
+    writers = ("kenniskamer.library.curate", "kenniskamer.library.backup", "kenniskamer.index.write", "indexer")
+    found = {
+        f"{path.relative_to(REPO).as_posix()}: {name}"
+        for path in _sources("webui")
+        for name in _imports(path)
+        if any(name == writer or name.startswith(writer + ".") for writer in writers)
+    }
+    assert found == set()
+
+
+def test_the_site_calls_no_write_method_of_the_library() -> None:
+    writes = {"insert", "update_extracted", "set_edits", "delete", "store_original", "writing", "log", "set_meta"}
+    calls = {
+        f"{path.relative_to(REPO).as_posix()}: {node.func.attr}"
+        for path in _sources("webui")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in writes
+    }
+    assert calls == set()
+
+
+def test_ingestion_never_imports_the_shells() -> None:
+    found = {
+        f"{path.relative_to(REPO).as_posix()}: {name}"
+        for path in _sources("indexer", "kenniskamer")
+        for name in _imports(path)
+        if name.split(".")[0] in ("webui", "cli")
+    }
+    assert found == set()
+
+
+def test_only_the_library_package_names_the_catalog_file() -> None:
+    """Shells and the rest of the core ask the Library (exists, change_stamp); they never build its paths."""
+    sources = [*_sources("kenniskamer", "indexer", "webui"), REPO / "cli.py"]
+    naming = {
+        path.relative_to(REPO).as_posix()
+        for path in sources
+        if "catalog.sqlite3" in path.read_text() and not path.is_relative_to(REPO / "kenniskamer" / "library")
+    }
+    assert naming == set()

@@ -22,7 +22,7 @@ from kenniskamer.search import FILTER_FIELDS, FRESHNESS_SECONDS
 from webui import create_app
 from webui.cache import PageCache
 from webui.chart import year_chart
-from webui.views import SEARCH_ARGS, page_window
+from webui.site import SEARCH_ARGS, page_window
 
 
 @pytest.fixture(scope="module")

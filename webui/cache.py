@@ -9,13 +9,14 @@ answer a repeated request in about a millisecond and still see new documents at 
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
+
+from kenniskamer.library import Library
 
 
 class PageCache:
@@ -24,7 +25,7 @@ class PageCache:
     def __init__(self, library_root: Path, *, size: int = 512, settle: float = 0.0):
         self.size = size
         self.settle = settle  # seconds after a change during which nothing is stored
-        self._watched = (library_root / "index", library_root / "catalog.sqlite3", library_root / "catalog.sqlite3-wal")
+        self._library = Library(library_root)  # not opened: only its change stamp is read
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._generation: tuple[int, ...] | None = None
@@ -33,16 +34,8 @@ class PageCache:
         self.hits = self.misses = 0
 
     def generation(self) -> tuple[int, ...]:
-        """Modification times and sizes of the index folder and the catalog (a new commit changes them)."""
-        marks: list[int] = []
-        for path in self._watched:
-            try:
-                stat = os.stat(path)
-            except OSError:
-                marks.extend((0, 0))
-            else:
-                marks.extend((stat.st_mtime_ns, stat.st_size))
-        return tuple(marks)
+        """The library's change stamp (Library.change_stamp): a new commit changes it."""
+        return self._library.change_stamp()
 
     def get(self, key: Hashable) -> Any:
         """The stored value for ``key``, or None (also after the library changed)."""

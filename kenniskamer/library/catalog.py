@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kenniskamer.errors import DocumentNotFoundError, KennisError, LibraryBusyError, StorageError
-from kenniskamer.models import Document, ThemeMatch
+from kenniskamer.models import HTML, PDF, Document, ThemeMatch
 from kenniskamer.text.prose import vocabulary
 
 CATALOG_NAME = "catalog.sqlite3"
@@ -126,6 +126,28 @@ class Library:
                 raise _storage_error(err, f"the library folder {library.root}") from err
         library._migrate()
         return library
+
+    @classmethod
+    def exists(cls, root: Path | str) -> bool:
+        """True if ``root`` holds a library (its catalog); nothing is opened or created."""
+        return cls(Path(root).expanduser()).catalog_path.exists()
+
+    def change_stamp(self) -> tuple[int, ...]:
+        """Modification times and sizes of the index folder, the catalog and its write-ahead log.
+
+        A commit to the index or the catalog changes the stamp, so a reader that keeps
+        derived results (the site's page cache) compares stamps to know when to drop them.
+        A missing file counts as (0, 0): the stamp of a library not made yet is all zeros.
+        """
+        marks: list[int] = []
+        for path in (self.index_dir, self.catalog_path, self.catalog_path.with_name(CATALOG_NAME + "-wal")):
+            try:
+                stat = os.stat(path)
+            except OSError:
+                marks.extend((0, 0))
+            else:
+                marks.extend((stat.st_mtime_ns, stat.st_size))
+        return tuple(marks)
 
     def _migrate(self) -> None:
         conn = self.connect()
@@ -529,7 +551,7 @@ def year_of(date: str | None) -> int | None:
 
 def extension_for(mime: str) -> str:
     """The file extension used for an original of this type."""
-    return {"application/pdf": "pdf", "text/html": "html"}.get(mime, "bin")
+    return {PDF: "pdf", HTML: "html"}.get(mime, "bin")
 
 
 def _row_from_document(doc: Document) -> dict[str, Any]:

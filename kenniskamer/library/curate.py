@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kenniskamer.index.write import updating
@@ -18,6 +18,16 @@ def edit_document(library: Library, doc_id: str, values: Mapping[str, Any]) -> D
         with updating(library) as index:
             index.add(doc, library.pages(doc_id))
     return doc
+
+
+def edited_themes(
+    library: Library, doc_id: str, *, base: Sequence[str] | None = None, add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+) -> list[str]:
+    """The themes after adding and removing some: from ``base``, or else the document's current themes."""
+    themes = list(base or library.get(doc_id).theme_ids)
+    themes += [theme for theme in add if theme not in themes]
+    return [theme for theme in themes if theme not in set(remove)]
 
 
 def remove_document(library: Library, doc_id: str, *, keep_original: bool = False) -> Document:

@@ -1,4 +1,8 @@
-"""Routes: each turns request arguments into a core call and renders the result."""
+"""The pages blueprint: each view turns request arguments into a core call and renders a template.
+
+The reading of request arguments (query_from_request) and the page cache (cached) are
+shared with the JSON API in webui/api.py.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from flask import (
     abort,
     current_app,
     g,
-    jsonify,
     make_response,
     render_template,
     request,
@@ -23,7 +26,6 @@ from flask import (
 )
 
 from kenniskamer.cite import STYLES, format_citation
-from kenniskamer.documents import document_dict, search_page_dict
 from kenniskamer.errors import QueryError
 from kenniskamer.models import DOC_TYPES, LANGUAGES, Document
 from kenniskamer.search import FILTER_FIELDS, SearchEngine, SearchPage, SearchQuery
@@ -41,7 +43,8 @@ CITATION_FILES = {  # style -> (content type, file extension)
 }
 
 
-def _holder() -> Any:
+def current_holder() -> Any:
+    """The app's holder of the library and search engine (webui.app._Holder)."""
     return current_app.extensions["kenniskamer"]
 
 
@@ -52,7 +55,7 @@ def _holder() -> Any:
 def helpers() -> dict[str, Any]:
     """Functions the templates use: t() for texts, labels for facet values, URL builders."""
     ui = getattr(g, "ui", "nl")
-    holder = _holder()
+    holder = current_holder()
 
     def label(facet: str, value: Any) -> str:
         value = str(value)
@@ -158,8 +161,9 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def _query_text(allowed: tuple[str, ...]) -> str:
-    settings = _holder().settings
+def query_text(allowed: tuple[str, ...]) -> str:
+    """The stripped q argument; a QueryError for an argument not in ``allowed`` or a query too long."""
+    settings = current_holder().settings
     unknown = set(request.args) - set(allowed)
     if unknown:
         raise QueryError(
@@ -179,8 +183,8 @@ def _filter_args() -> dict[str, tuple[str, ...]]:
 
 def query_from_request(*, default_sort: str = "relevance") -> SearchQuery:
     """A SearchQuery from the URL's arguments (the same for pages, JSON and feeds)."""
-    settings = _holder().settings
-    text = _query_text(SEARCH_ARGS + FILTER_FIELDS)
+    settings = current_holder().settings
+    text = query_text(SEARCH_ARGS + FILTER_FIELDS)
     return SearchQuery(
         text=text,
         filters=_filter_args(),
@@ -197,7 +201,7 @@ def cached(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        cache = _holder().cache
+        cache = current_holder().cache
         key = (request.endpoint, request.full_path, g.ui)
         stored = cache.get_or_wait(key)
         if stored is not None:
@@ -225,13 +229,13 @@ def cached(view: Callable[..., Any]) -> Callable[..., Any]:
 def search() -> Any:
     """The search page; without a query or filters, the newest additions and the themes."""
     query = query_from_request()
-    engine: SearchEngine = _holder().engine
+    engine: SearchEngine = current_holder().engine
     if not query.text and not query.filters and not (set(request.args) & {"sort", "page", "size"}):
         return render_template("home.html", **_home(engine))
     result = engine.search(query)
     return render_template(
         "search.html", result=result, query=query, facets=_facets(result), chart=_chart(engine, query, result),
-        pages=page_window(query.page, min(result.page_count, _holder().settings.max_page)),
+        pages=page_window(query.page, min(result.page_count, current_holder().settings.max_page)),
     )
 
 
@@ -263,9 +267,9 @@ def _chart(engine: SearchEngine, query: SearchQuery, result: SearchPage) -> Any:
 @cached
 def document(doc_id: str) -> Any:
     """A document: metadata, summary, themes with evidence, matching passages, pages, related, citations."""
-    holder = _holder()
+    holder = current_holder()
     doc = holder.library.get(doc_id)
-    text = _query_text(("q", "lang"))
+    text = query_text(("q", "lang"))
     passages = holder.engine.passages(doc_id, text, limit=10) if text else ()
     return render_template(
         "document.html", doc=doc, passages=passages, related=holder.engine.related(doc_id, limit=5), q=text,
@@ -277,7 +281,7 @@ def document(doc_id: str) -> Any:
 @bp.route("/doc/<doc_id>/cite/<any(apa, bibtex, ris):style>")
 def citation(doc_id: str, style: str) -> Any:
     """A citation of the document as a file to download (APA as text, BibTeX, RIS)."""
-    doc = _holder().library.get(doc_id)
+    doc = current_holder().library.get(doc_id)
     content_type, extension = CITATION_FILES[style]
     name = f"{doc.doc_id}-apa.txt" if style == "apa" else f"{doc.doc_id}.{extension}"
     response = make_response(format_citation(doc, style))
@@ -289,12 +293,12 @@ def citation(doc_id: str, style: str) -> Any:
 @bp.route("/doc/<doc_id>/original")
 def original(doc_id: str) -> Any:
     """The original file of a document, by id only (PDFs inline, so #page=N works)."""
-    holder = _holder()
+    holder = current_holder()
     doc = holder.library.get(doc_id)
     path = holder.library.original_of(doc)
     if not path.is_file():
         abort(404, description="The original file of this document is missing; a curator can run `kenniskamer check`.")
-    is_pdf = doc.mime == "application/pdf"
+    is_pdf = doc.is_pdf
     name = doc.filename if doc.filename.lower().endswith((".pdf", ".html", ".htm")) else f"{doc.doc_id}.{path.suffix[1:]}"
     response = send_file(path, mimetype=doc.mime, as_attachment=not is_pdf, download_name=name, max_age=3600)
     if not is_pdf:  # a stored web page must not run as our origin
@@ -306,8 +310,8 @@ def original(doc_id: str) -> Any:
 @cached
 def themes() -> Any:
     """Every theme with its description, Dutch and English terms and number of documents."""
-    engine: SearchEngine = _holder().engine
-    _query_text(("lang",))
+    engine: SearchEngine = current_holder().engine
+    query_text(("lang",))
     counts = {c.value: c.count for c in engine.search(SearchQuery(page_size=1, passages=0)).facets.get("theme", [])}
     return render_template("themes.html", themes=engine.themes, counts=counts)
 
@@ -316,60 +320,11 @@ def themes() -> Any:
 @cached
 def help_page() -> Any:
     """How to search (syntax, fields, examples), the API and feeds, and what this site is."""
-    _query_text(("lang",))
+    query_text(("lang",))
     return render_template("help.html", filter_fields=FILTER_FIELDS)
 
 
-# -- API and feeds ------------------------------------------------------------------------------------
-
-
-@bp.route("/api/search")
-@bp.route("/search.json")
-@cached
-def api_search() -> Any:
-    """The search page's data as JSON: hits with passages, facets, paging, suggestions."""
-    query = query_from_request()
-    result = _holder().engine.search(query)
-    data = search_page_dict(result)
-    for hit in data["hits"]:
-        hit["links"] = _document_links(hit["id"])
-    data["links"] = {"html": search_url(), "atom": search_url("site.search_feed")}
-    if query.page < min(result.page_count, _holder().settings.max_page):
-        data["links"]["next"] = search_url("site.api_search", page=query.page + 1)
-    if query.page > 1:
-        data["links"]["prev"] = search_url("site.api_search", page=query.page - 1)
-    return jsonify(data)
-
-
-@bp.route("/api/documents/<doc_id>")
-@cached
-def api_document(doc_id: str) -> Any:
-    """A document as JSON: metadata, themes with evidence, passages for q, related studies, citations."""
-    holder = _holder()
-    doc = holder.library.get(doc_id)
-    text = _query_text(("q", "lang"))
-    passages = holder.engine.passages(doc_id, text, limit=10) if text else ()
-    data = document_dict(doc, passages=passages, related=holder.engine.related(doc_id, limit=5))
-    data["citations"] = {style: format_citation(doc, style) for style in STYLES}
-    data["links"] = _document_links(doc_id)
-    return jsonify(data)
-
-
-def _document_links(doc_id: str) -> dict[str, str]:
-    return {
-        "html": url_for("site.document", doc_id=doc_id),
-        "api": url_for("site.api_document", doc_id=doc_id),
-        "original": url_for("site.original", doc_id=doc_id),
-    }
-
-
-@bp.route("/api/openapi.json")
-def openapi() -> Any:
-    """The OpenAPI 3.1 description of the JSON API."""
-    from webui.openapi import spec
-
-    holder = _holder()
-    return jsonify(spec(holder.settings, themes=[theme.id for theme in holder.engine.themes]))
+# -- feeds ------------------------------------------------------------------------------------------
 
 
 @bp.route("/search.atom")
@@ -379,6 +334,6 @@ def search_feed() -> Any:
     from webui.feeds import search_feed as feed
 
     query = query_from_request(default_sort="added")
-    result = _holder().engine.search(replace(query, page_size=max(query.page_size, 20), passages=0))
-    base = (_holder().settings.base_url.strip() or request.url_root).rstrip("/")
+    result = current_holder().engine.search(replace(query, page_size=max(query.page_size, 20), passages=0))
+    base = (current_holder().settings.base_url.strip() or request.url_root).rstrip("/")
     return feed(result, base + request.full_path.rstrip("?"))

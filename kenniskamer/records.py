@@ -1,0 +1,60 @@
+"""A document as plain text for a terminal: the `show` record, the dry-run record, the line of an addition.
+
+The text twin of kenniskamer/documents.py: each value beside where it came from
+(``[layout]``, ``[curator]``, ...) and each theme with the terms that put it there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kenniskamer.models import Document, ThemeMatch
+
+
+def evidence_text(match: ThemeMatch) -> str:
+    """The terms that put a theme on a document, the most frequent first: ``muslim* x12, islam* x4``."""
+    terms = sorted(match.evidence.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{term} x{count}" for term, count in terms) or "set by curator"
+
+
+def _field_line(doc: Document, label: str, value: Any, width: int) -> str:
+    origin = doc.provenance.get("doc_type" if label == "type" else label)
+    shown = value if value not in (None, "") else "-"
+    return f"{label:{width}} {shown}" + (f"  [{origin}]" if origin else "")
+
+
+def show_lines(doc: Document, original: Path) -> list[str]:
+    """Every metadata value with its origin, then the themes with their evidence (`kenniskamer show`)."""
+    rows = [
+        ("id", doc.doc_id), ("title", doc.title), ("authors", "; ".join(doc.authors)), ("date", doc.date),
+        ("year", doc.year), ("publisher", doc.publisher), ("language", doc.language), ("type", doc.doc_type),
+        ("pages", doc.page_count), ("source", doc.source), ("added", doc.added), ("summary", doc.summary),
+        ("flags", ", ".join(doc.flags)), ("original", original),
+    ]
+    lines = [_field_line(doc, label, value, 10) for label, value in rows]
+    lines += [f"{'theme':10} {match.theme_id}: {evidence_text(match)}" for match in doc.themes]
+    return lines
+
+
+def dry_run_record(doc: Document, note: str = "") -> str:
+    """What `add --dry-run` would store: the values with their origin, themes with score and evidence, flags."""
+    lines = [f"would add {doc.source}" + (f"; {note}" if note else "")]
+    for label, value in (
+        ("title", doc.title), ("authors", "; ".join(doc.authors)), ("date", doc.date), ("publisher", doc.publisher),
+        ("language", doc.language), ("type", doc.doc_type), ("pages", doc.page_count), ("summary", doc.summary),
+    ):
+        lines.append("  " + _field_line(doc, label, value, 9))
+    for match in doc.themes:
+        lines.append(f"  theme     {match.theme_id} ({match.score:.2f}): {evidence_text(match)}")
+    if doc.flags:
+        lines.append(f"  flags     {', '.join(doc.flags)}")
+    return "\n".join(lines)
+
+
+def added_line(doc: Document, note: str = "") -> str:
+    """The one line that reports an added document: id, title, year, pages, language, themes."""
+    themes = ", ".join(doc.theme_ids) or "-"
+    year = doc.year or "n.d."
+    line = f"added {doc.doc_id}  {doc.title[:90]} ({year}; {doc.page_count} p.; {doc.language or '?'}; themes: {themes})"
+    return f"{line}; {note}" if note else line
