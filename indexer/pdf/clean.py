@@ -116,4 +116,5 @@ def _accent_replacement(m: re.Match[str], prefer_before: bool) -> str:
 
 
 def count_letters(text: str) -> int:
+    """How many letters a text has."""
     return sum(ch.isalpha() for ch in text)

@@ -112,10 +112,12 @@ def _without_superscripts(textpage: pdfium.PdfTextPage, text: str, first: int) -
 
 
 def text_boxes(layout: LTPage) -> Iterable[LTTextBox]:
+    """The text boxes of a pdfminer page: paragraphs, more or less."""
     return (item for item in layout if isinstance(item, LTTextBox))
 
 
 def pdfminer_lines(layout: LTPage) -> list[Line]:
+    """The lines of a pdfminer page, each with its median font size."""
     lines: list[Line] = []
     for box in text_boxes(layout):
         for line in box:

@@ -136,6 +136,7 @@ def _clean_value(text: str) -> str:
 
 
 def metadata_authors(meta: Meta) -> tuple[str, ...]:
+    """The authors XMP dc:creator names, else those of the info /Author."""
     creators = meta.xmp.get("dc:creator", [])
     names = [name for creator in creators for name in split_authors(creator)]
     if not names and meta.info.get("Author"):
@@ -147,6 +148,7 @@ _DOI = re.compile(r"(?i)\b(?:doi:?\s*)?10\.\d{4,9}/\S+")
 
 
 def metadata_keywords(meta: Meta) -> tuple[str, ...]:
+    """Keywords from pdf:Keywords, the info /Keywords or dc:subject, without DOIs."""
     raw = [*meta.xmp.get("pdf:Keywords", [])[:1], meta.info.get("Keywords", "")]
     text = next((value for value in raw if value), "")
     if text:
@@ -176,6 +178,7 @@ def _venue(meta: Meta) -> tuple[str | None, str | None]:
 
 
 def metadata_publisher(meta: Meta) -> str | None:
+    """The journal or publisher the XMP or info dictionary names, or a citation in /Subject."""
     for key in ("prism:publicationName", "dc:publisher"):
         values = meta.xmp.get(key)
         if values and values[0]:

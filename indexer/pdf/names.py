@@ -291,6 +291,7 @@ def _tidy_name(name: str) -> str:
 
 
 def unique(items: Iterable[str]) -> list[str]:
+    """The non-empty items in order, without case-insensitive repeats."""
     seen: dict[str, str] = {}
     for item in items:
         if item and item.lower() not in seen:

@@ -25,6 +25,7 @@ _BLANK = "This PDF has only blank pages (no text, no images); check that it is t
 
 
 def damaged_error(detail: str) -> ExtractionError:
+    """The error for a PDF no text could be read from, with a short detail."""
     detail = " ".join(detail.split())[:120].rstrip(".") or "unknown problem"
     return ExtractionError(
         f"This PDF is damaged and no text could be read ({detail}); try re-saving it from a PDF viewer."
@@ -63,6 +64,7 @@ def _open_pdfminer(data: bytes, password: str | None) -> tuple[PDFDocument | Non
 
 
 def describe_error(err: BaseException) -> str:
+    """An exception as a short detail for an error message: its type and text."""
     text = str(err).strip()
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
@@ -87,6 +89,7 @@ def check_textless(pages: Pages, pdfium_problem: str) -> None:
 
 
 def unreadable_error(doc: PDFDocument | None, problem: str) -> ExtractionError:
+    """The error for a PDF without any readable page: empty, or damaged."""
     if doc is not None and _declared_pages(doc) == 0:
         return ExtractionError(_NO_PAGES)
     return damaged_error(problem or "no pages found")

@@ -100,6 +100,7 @@ def _body_size(lines: Sequence[Line]) -> float:
 
 
 def same_size(a: float, b: float) -> bool:
+    """Whether two font sizes are the same type size, allowing for rounding."""
     return abs(a - b) <= max(0.3, 0.03 * max(a, b))
 
 

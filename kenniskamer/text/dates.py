@@ -27,8 +27,8 @@ MONTHS: dict[str, int] = {
     )
     for name in names.split()
 }
-# Dates written in running text (a first page): only years from 1900 on, month names
-# among the letters a PDF prints them with.
+# Dates written in running text (a first page): only years 1900-2099 are looked for, so
+# that other numbers are not taken for years; a month by name, or an ISO date.
 _MONTH = r"(?P<month>[A-Za-zéûäè]{3,9})\.?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _DATE_FORMS = [
@@ -37,6 +37,7 @@ _DATE_FORMS = [
     re.compile(rf"\b{_YEAR}-(?P<monthnum>\d\d)-(?P<day>\d\d)\b"),
     re.compile(rf"\b{_MONTH}\s+{_YEAR}\b"),
 ]
+# A PDF date ("D:20200512143000+02'00'") or the ISO date XMP uses.
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d\d)?(\d\d)?")
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d\d))?(?:-(\d\d))?")
 
