@@ -11,10 +11,10 @@ from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any
 
-from indexer._summary import find_summary
-from kenniskamer.library.catalog import year_of
+from indexer.summary import find_summary
 from kenniskamer.models import Document, Extracted, Fetched
 from kenniskamer.taxonomy import Theme, match_themes
+from kenniskamer.text.dates import year_of
 
 ROOM_LANGUAGES = ("nl", "en", "de", "fr", "es")
 # py3langid is right from a few words on and its cost grows with the text: two pieces of

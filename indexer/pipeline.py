@@ -38,10 +38,11 @@ from kenniskamer.index.analysis import analyze_words
 from kenniskamer.index.schema import text_suffix
 from kenniskamer.index.write import IndexUpdater, Terms, rebuild_index, updating
 from kenniskamer.library import Library, utc_now
-from kenniskamer.library.catalog import extension_for, year_of
+from kenniskamer.library.catalog import extension_for
 from kenniskamer.library.check import sync_index
 from kenniskamer.models import FLAG_NEEDS_OCR, Document, Fetched, ThemeMatch
 from kenniskamer.taxonomy import Theme
+from kenniskamer.text.dates import year_of
 from kenniskamer.text.prose import words as folded_words
 
 COMMIT_SECONDS = 4.0  # a batch's new documents become searchable at least this often

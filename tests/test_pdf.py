@@ -13,21 +13,15 @@ import pytest
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from indexer._pdf import (
-    clean_text,
-    extract_pdf,
-    find_cited_authors,
-    find_printed_date,
-    find_printed_venue,
-    find_running_lines,
-    parse_name_line,
-    parse_pdf_date,
-    parse_xmp,
-    split_authors,
-    strip_running_lines,
-)
+from indexer.pdf import extract_pdf
+from indexer.pdf.clean import clean_text
+from indexer.pdf.metadata import parse_xmp
+from indexer.pdf.names import find_cited_authors, parse_name_line, split_authors
+from indexer.pdf.printed import find_printed_date, find_printed_venue
 from kenniskamer.errors import ExtractionError
 from kenniskamer.models import FLAG_NEEDS_OCR, Extracted
+from kenniskamer.text.dates import parse_pdf_date
+from kenniskamer.text.layout import find_running_lines, strip_running_lines
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 TOPICAL = CORPUS / "topical"

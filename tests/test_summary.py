@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer._pdf import extract_pdf
-from indexer._summary import find_summary
+from indexer.pdf import extract_pdf
+from indexer.summary import find_summary
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

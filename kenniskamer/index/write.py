@@ -21,7 +21,7 @@ from kenniskamer.index.schema import text_suffix
 from kenniskamer.library.catalog import Library
 from kenniskamer.models import Document
 from kenniskamer.startup import importing_whoosh
-from kenniskamer.text.prose import reference_pages
+from kenniskamer.text.layout import reference_pages
 
 with importing_whoosh():
     from whoosh.writing import IndexWriter, LockError

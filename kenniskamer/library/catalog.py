@@ -22,6 +22,7 @@ from typing import Any
 
 from kenniskamer.errors import DocumentNotFoundError, KennisError, LibraryBusyError, StorageError
 from kenniskamer.models import HTML, PDF, Document, ThemeMatch
+from kenniskamer.text.dates import year_of
 from kenniskamer.text.prose import vocabulary
 
 CATALOG_NAME = "catalog.sqlite3"
@@ -540,13 +541,6 @@ class Library:
             flags=tuple(values["flags"]),
             content_key=values["content_key"],
         )
-
-
-def year_of(date: str | None) -> int | None:
-    """The year of an ISO date string, or None."""
-    if date and len(date) >= 4 and date[:4].isdigit():
-        return int(date[:4])
-    return None
 
 
 def extension_for(mime: str) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
+
+from kenniskamer.text.layout import line_key, running_keys
 
 # Pages searched: an abstract sits on the first pages; a report's first paragraph may come
 # after a cover, a colophon and a table of contents.
@@ -52,16 +53,10 @@ def find_summary(pages: Sequence[str], *, max_words: int = 120) -> str | None:
 
 
 def _page_furniture(pages: Sequence[str]) -> set[str]:
-    """Running headers and footers: first or last lines repeated on several pages."""
-    seen: Counter[str] = Counter()
-    for page in pages[:12]:
-        lines = [line for line in page.splitlines() if line.strip()]
-        seen.update({_key(line) for line in lines[:2] + lines[-2:]})
-    return {key for key, count in seen.items() if count >= 2 and key}
-
-
-def _key(line: str) -> str:
-    return re.sub(r"[\W\d_]+", "", line.lower())
+    """Running headers and footers (their line_key): first or last lines repeated on several pages."""
+    found = running_keys([page.splitlines() for page in pages[:12]], depth=2, min_lines=1, min_repeats=2, share=0.0)
+    # A line without letters is its own key; page numbers and the like go by a pattern below.
+    return {key for key in found if key.isalpha()}
 
 
 def _strip_furniture(page: str, furniture: set[str]) -> str:
@@ -69,7 +64,7 @@ def _strip_furniture(page: str, furniture: set[str]) -> str:
     kept = [
         line
         for line in page.replace("\r\n", "\n").splitlines()
-        if not re.fullmatch(r"\s*\d{1,4}\s*", line) and (_key(line) not in furniture or not line.strip())
+        if not re.fullmatch(r"\s*\d{1,4}\s*", line) and (line_key(line) not in furniture or not line.strip())
     ]
     # A drop capital comes out as a line of its own: "I" + "n 2015, the number ..."
     return _DROP_CAPITAL.sub(r"\1", "\n".join(kept))

@@ -1,0 +1,98 @@
+"""PDF extraction: page text from pypdfium2; metadata, title layout and fallbacks from pdfminer.six."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from indexer.pdf.authors import choose_authors
+from indexer.pdf.clean import clean_text
+from indexer.pdf.metadata import Meta, metadata_date, metadata_keywords, metadata_publisher, metadata_summary, read_meta
+from indexer.pdf.open import (
+    check_textless,
+    damaged_error,
+    describe_error,
+    open_pdfium,
+    open_pdfminer_after,
+    unreadable_error,
+)
+from indexer.pdf.pages import Pages, read_pdfium, with_fallback
+from indexer.pdf.printed import find_printed_date, find_printed_venue
+from indexer.pdf.title import choose_title
+from kenniskamer.errors import ExtractionError
+from kenniskamer.models import FLAG_NEEDS_OCR, Extracted
+from kenniskamer.text.layout import strip_running_lines
+
+MIME = "application/pdf"
+
+
+_PROVENANCE_FIELDS = ("title", "authors", "date", "publisher", "language_hint", "summary", "keywords")
+
+
+def extract_pdf(data: bytes, *, password: str | None = None) -> Extracted:
+    """Text per page and metadata of a PDF; raise ExtractionError with advice if it cannot be read."""
+    if not data:
+        raise ExtractionError("The file is empty (0 bytes); check that it was saved or downloaded completely.")
+    try:
+        return _extract(data, password)
+    except ExtractionError:
+        raise
+    except MemoryError as err:
+        raise ExtractionError(
+            "This PDF needs more memory than the limit allows; it may be damaged: try re-saving it from a PDF viewer."
+        ) from err
+    except RecursionError as err:
+        raise damaged_error("its structure loops or is nested too deeply") from err
+    except Exception as err:  # parsers raise anything on hostile files; the curator gets one line
+        raise damaged_error(describe_error(err)) from err
+
+
+def _extract(data: bytes, password: str | None) -> Extracted:
+    pdf, pdfium_problem = open_pdfium(data, password)
+    try:
+        pages = read_pdfium(pdf) if pdf is not None else None
+    finally:
+        if pdf is not None:
+            pdf.close()
+    doc, miner_problem = open_pdfminer_after(data, password, pdfium_read=pages is not None)
+    pages = with_fallback(pages, doc)
+    if pages is None or not pages.texts:
+        raise unreadable_error(doc, miner_problem or pdfium_problem)
+    texts = [clean_text(text or "") for text in pages.texts]
+    if not any(texts):
+        check_textless(pages, pdfium_problem)
+    meta = read_meta(doc) if doc is not None else Meta()
+    return _assemble(texts, pages, meta)
+
+
+def _assemble(texts: list[str], pages: Pages, meta: Meta) -> Extracted:
+    title, title_origin, spot = choose_title(meta, pages, texts)
+    first_pages = "\n".join(texts[:2])
+    authors, authors_origin = choose_authors(meta, pages.layouts, spot, first_pages)
+    publisher, publisher_origin = metadata_publisher(meta), "metadata"
+    if not publisher:
+        publisher, publisher_origin = find_printed_venue(texts[0] if texts else "", authors=authors), "heuristic"
+    printed_date = find_printed_date(first_pages)
+    extracted = Extracted(
+        mime=MIME,
+        # Title, authors and dates above are read with the running lines still in place.
+        pages=tuple(strip_running_lines(texts, keep=(title or "", *authors))),
+        title=title,
+        authors=authors,
+        date=printed_date or metadata_date(meta),
+        publisher=publisher,
+        language_hint=meta.lang,
+        summary=metadata_summary(meta),
+        keywords=metadata_keywords(meta),
+        # Scans: most pages without a text layer.
+        flags=(FLAG_NEEDS_OCR,) if 2 * sum(not text for text in texts) > len(texts) else (),
+    )
+    provenance = {name: "metadata" for name in _PROVENANCE_FIELDS if getattr(extracted, name)}
+    if title_origin:
+        provenance["title"] = title_origin
+    if authors_origin:
+        provenance["authors"] = authors_origin
+    if publisher:
+        provenance["publisher"] = publisher_origin
+    if printed_date:
+        provenance["date"] = "heuristic"
+    return replace(extracted, provenance=provenance)
