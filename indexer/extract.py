@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from indexer._html import extract_html
 from indexer._pdf import extract_pdf
 from indexer.fetch import describe_unknown
+from indexer.html import extract_html
 from kenniskamer.errors import ExtractionError, UnsupportedTypeError
 from kenniskamer.models import Extracted, Fetched
 
