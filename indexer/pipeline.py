@@ -150,7 +150,7 @@ def prepare(fetched: Fetched, themes: Sequence[Theme], *, password: str | None, 
 
 
 @dataclass(frozen=True)
-class Reader:
+class FileReader:
     """What every worker is started with, and the task it runs: fetch and prepare one file."""
 
     themes: tuple[Theme, ...] | None  # None: the worker loads data/themes.toml
@@ -158,7 +158,7 @@ class Reader:
     allow_private: bool
     known_hashes: frozenset[str]  # files with these bytes are duplicates: not worth extracting
 
-    def warm_up(self) -> Reader:
+    def warm_up(self) -> FileReader:
         """Import the extractors, load the language model (about a second, in each worker at once) and the themes."""
         from indexer import enrich, extract  # noqa: F401
         from kenniskamer.taxonomy import load_themes
@@ -187,7 +187,7 @@ class Reader:
 
 
 def start_pool(
-    locations: Sequence[str], reader: Reader, options: AddOptions, *, keep: dict[str, tuple[str, str, str]] | None = None
+    locations: Sequence[str], reader: FileReader, options: AddOptions, *, keep: dict[str, tuple[str, str, str]] | None = None
 ) -> Pool:
     """Workers started on ``locations`` with the options' limits (``keep``: originals read again)."""
     return Pool(
@@ -234,7 +234,7 @@ def _run(
     started = time.monotonic()
     report = Report()
     hashes = library.hashes() if library else {}
-    reader = Reader(
+    reader = FileReader(
         themes=None if themes is None else tuple(themes),
         password=options.password,
         allow_private=options.allow_private,

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from indexer.pipeline import AddOptions, ItemResult, Reader, Report, start_pool
+from indexer.pipeline import AddOptions, FileReader, ItemResult, Report, start_pool
 from indexer.workers import Duplicate, Failed, Prepared
 from kenniskamer.index.write import rebuild_index
 from kenniskamer.library import Library
@@ -32,7 +32,7 @@ def reextract(
         docs = [library.get(doc_id) for doc_id in doc_ids] if doc_ids else library.documents()
         by_path = {str(library.original_of(doc)): doc for doc in docs}
         keep = {path: (doc.source, doc.filename, doc.added) for path, doc in by_path.items()}
-        reader = Reader(
+        reader = FileReader(
             themes=None if themes is None else tuple(themes), password=options.password, allow_private=False,
             known_hashes=frozenset(),
         )

@@ -1,11 +1,9 @@
 """Worker processes that read files: a time and memory limit per file, restarted when they crash.
 
-Kept hand-made rather than pebble's ProcessPool (5.2): pebble's workers share one task pipe
-behind a process-shared lock, and a worker killed while holding it stalls the pool (pebble
-#163), which our time and memory limits do on purpose; it has no per-worker queue depth, no
-way for a worker to end itself after answering (our out-of-memory recovery), fails every task
-with BrokenProcessPool when workers die between tasks (we fail one task after MAX_RESTARTS),
-and gives no start event. Its initializer could do the rlimit, prctl and niceness set-up.
+Hand-made, not pebble's ProcessPool (5.2): its workers share one task pipe behind a lock, and a
+worker killed while holding it stalls the pool (pebble #163), which our limits do on purpose; it
+has no per-worker queue depth, no start event, no way for a worker to end itself after answering
+(out of memory), and fails every task when workers die between tasks (we fail one, after MAX_RESTARTS).
 """
 
 from __future__ import annotations
