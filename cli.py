@@ -498,7 +498,8 @@ def reindex(doc_ids: tuple[str, ...], extract: bool, jobs: int | None, timeout: 
     library = _open(library_path)
     started = time.monotonic()
     if extract:
-        from indexer.pipeline import AddOptions, ItemResult, reextract
+        from indexer.pipeline import AddOptions, ItemResult
+        from indexer.reextract import reextract
 
         def show(item: ItemResult) -> None:
             if item.outcome == "updated" and item.doc:

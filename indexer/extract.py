@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from indexer._html import extract_html
-from indexer.fetch import describe_unknown
+from indexer.fetch import describe_unknown, is_url
+from indexer.html import extract_html
 from indexer.pdf import extract_pdf
 from kenniskamer.errors import ExtractionError, UnsupportedTypeError
-from kenniskamer.models import Extracted, Fetched
+from kenniskamer.models import HTML, PDF, Extracted, Fetched
 
 
 def _pdf(fetched: Fetched, password: str | None) -> Extracted:
@@ -16,10 +16,10 @@ def _pdf(fetched: Fetched, password: str | None) -> Extracted:
 
 
 def _html(fetched: Fetched, password: str | None) -> Extracted:
-    return extract_html(fetched.data, url=fetched.source if "://" in fetched.source else None)
+    return extract_html(fetched.data, url=fetched.source if is_url(fetched.source) else None)
 
 
-EXTRACTORS: dict[str, Callable[[Fetched, str | None], Extracted]] = {"application/pdf": _pdf, "text/html": _html}
+EXTRACTORS: dict[str, Callable[[Fetched, str | None], Extracted]] = {PDF: _pdf, HTML: _html}
 
 
 def extract(fetched: Fetched, *, password: str | None = None) -> Extracted:

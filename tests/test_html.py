@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
-from indexer import _html
-from indexer._html import clean_title, decode_html, extract_html, iso_date
+import indexer.html
+from indexer.html import extract_html
+from indexer.html import main as html_main
+from indexer.html.decode import decode_html
+from indexer.html.title import clean_title
 from kenniskamer.errors import ExtractionError
 from kenniskamer.models import Extracted
+from kenniskamer.text.dates import parse_date
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 BODY = (
@@ -56,8 +60,8 @@ def topical() -> dict[str, tuple[str, Extracted]]:
         rows = [row for row in csv.DictReader(handle, delimiter="\t") if row["kind"] == "html"]
     # Titles come from the head and <h1>; skipping trafilatura and htmldate keeps this fast.
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_html, "_trafilatura_text", lambda tree, url: "main text")
-        patch.setattr(_html, "_htmldate", lambda tree, url: None)
+        patch.setattr(html_main, "_trafilatura_text", lambda tree, url: "main text")
+        patch.setattr(indexer.html, "htmldate_date", lambda tree, url: None)
         return {
             row["path"]: (row["title"], extract_html((CORPUS / row["path"]).read_bytes()))
             for row in rows
@@ -234,7 +238,7 @@ def test_clean_title(title: str, sites: list[str], shorter: list[str], expected:
     ],
 )
 def test_iso_date(value: str, expected: str | None) -> None:
-    assert iso_date(value) == expected
+    assert parse_date(value) == expected
 
 
 # --- hostile input ----------------------------------------------------------------------
@@ -293,13 +297,13 @@ def test_binary_input_is_refused(data: bytes) -> None:
 def test_deeply_nested_page(monkeypatch: pytest.MonkeyPatch) -> None:
     # The bs4 fallback once inserted marker nodes, which is quadratic in the depth:
     # 20,000 nested <div>s took 71 s. lxml caps depth at 255, bs4 does not.
-    monkeypatch.setattr(_html.trafilatura, "bare_extraction", lambda *args, **kwargs: None)
+    monkeypatch.setattr(html_main.trafilatura, "bare_extraction", lambda *args, **kwargs: None)
     data = b"<html><body>" + b"<div>" * 5_000 + b"diep geneste tekst" + b"</div>" * 5_000 + b"</body></html>"
     assert extract_html(data).pages == ("diep geneste tekst",)
 
 
 def test_fallback_when_trafilatura_finds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_html.trafilatura, "bare_extraction", lambda *args, **kwargs: None)
+    monkeypatch.setattr(html_main.trafilatura, "bare_extraction", lambda *args, **kwargs: None)
     body = (
         "<nav>Home Nieuws Contact</nav><header>Kop van de site</header>"
         "<div>Eerste alinea over <b>draagvlak</b>.<p>Tweede alinea.</p>Derde deel.</div>"
@@ -358,7 +362,7 @@ def test_every_robustness_page_gives_text_or_a_clear_error(monkeypatch: pytest.M
     if not (CORPUS / "robustness").exists():
         pytest.skip(f"shared corpus not found at {CORPUS}")
     # The date is not under test here; htmldate's first free-text search loads dateparser (~1 s).
-    monkeypatch.setattr(_html, "_htmldate", lambda tree, url: None)
+    monkeypatch.setattr(indexer.html, "htmldate_date", lambda tree, url: None)
     results = {}
     for path in sorted((CORPUS / "robustness").glob("html_*")):
         try:

@@ -10,8 +10,8 @@ from conftest import ROBUSTNESS, needs_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer._html import extract_html
 from indexer.fetch import sniff_mime
+from indexer.html import extract_html
 from indexer.pipeline import process
 from kenniskamer.errors import ExtractionError, QueryError
 from kenniskamer.library import Library
