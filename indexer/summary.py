@@ -14,9 +14,17 @@ _PARAGRAPH_PAGES = 8
 _MIN_WORDS = 25
 
 _HEADING = re.compile(
-    r"(?im)^[ \t]*(?:abstract|a\s?b\s?s\s?t\s?r\s?a\s?c\s?t|samenvatting|summary|executive\s+summary"
-    r"|zusammenfassung|kurzfassung|r[ée]sum[ée]|resumen)\b[ \t]*[:.—–-]?[ \t]*"
+    r"(?im)^[ \t]*(?:\d{1,2}(?:\.\d{1,2})*\.?[ \t]+)?"  # a section number: "1. Samenvatting", "1.1 Management summary"
+    r"(?:abstract|a\s?b\s?s\s?t\s?r\s?a\s?c\s?t|samenvatting|managementsamenvatting|summary"
+    r"|(?:executive|management)\s+summary|zusammenfassung|kurzfassung|r[ée]sum[ée]|resumen)\b[ \t]*[:.—–-]?[ \t]*"
 )
+# A heading's own line may go on with a few words ("Samenvatting advies", "Summary and
+# conclusions"): those are part of the heading, not of the summary.
+_QUALIFIER = re.compile(r"[ \t]*(?=[a-zà-ÿ])(?:[^\W\d_]+[ \t]*){1,3}\n")
+# Past the first pages, a report's summary has a heading line of its own (after a cover,
+# a colophon and a table of contents); an inline "Summary:" there is a passing remark.
+_PAGE_NUMBER = re.compile(r"[ \t.]*\d{1,3}[ \t]*\n")
+_HEADING_LINE = re.compile(r"[ \t]*(?:[^\W\d_]+[ \t]*){0,3}\n")
 # Where an abstract ends: keywords, the introduction, a numbered section, the front
 # matter that follows it on the page.
 _END = re.compile(
@@ -48,7 +56,7 @@ def find_summary(pages: Sequence[str], *, max_words: int = 120) -> str | None:
     """The abstract, or else the first substantial paragraph, cut at a sentence end."""
     furniture = _page_furniture(pages)
     pages = [_strip_furniture(page, furniture) for page in pages[:_PARAGRAPH_PAGES]]
-    text = _abstract(pages[:_ABSTRACT_PAGES], max_words) or _first_paragraph(pages)
+    text = _abstract(pages, max_words) or _first_paragraph(pages)
     return _cut(text, max_words) if text else None
 
 
@@ -64,20 +72,48 @@ def _strip_furniture(page: str, furniture: set[str]) -> str:
     kept = [
         line
         for line in page.replace("\r\n", "\n").splitlines()
-        if not re.fullmatch(r"\s*\d{1,4}\s*", line) and (line_key(line) not in furniture or not line.strip())
+        if not re.fullmatch(r"\s*\d{1,4}\s*", line)
+        # (a heading line "Samenvatting" is kept: a short table of contents starts with the same word)
+        and (line_key(line) not in furniture or not line.strip() or _is_heading_line(line))
     ]
     # A drop capital comes out as a line of its own: "I" + "n 2015, the number ..."
     return _DROP_CAPITAL.sub(r"\1", "\n".join(kept))
 
 
+def _is_heading_line(line: str) -> bool:
+    """A line that is a summary heading and nothing else ("1. Samenvatting", "Executive summary")."""
+    heading = _HEADING.match(line)
+    return heading is not None and not line[heading.end() :].strip()
+
+
 def _abstract(pages: Sequence[str], max_words: int) -> str | None:
-    """The text after an Abstract/Samenvatting/Summary heading, up to the next heading."""
-    text = "\n".join(pages)
+    """The text after an Abstract/Samenvatting/Summary heading, up to the next heading.
+
+    On the first pages a heading may run on into its text ("Abstract: We ..."); on later
+    pages only a heading line counts. The first summary with a paragraph's worth of words
+    wins: a "1. Samenvatting" that only lists its subsections gives way to the
+    "1.1 Managementsamenvatting" below it. Failing that, a shorter abstract will do.
+    """
+    # A page break ends a summary that has a paragraph's worth of words, as a blank line does.
+    early = "\n\n".join(pages[:_ABSTRACT_PAGES])
+    text = early + "\n\n" + "\n\n".join(pages[_ABSTRACT_PAGES:])
+    short = None
     for heading in _HEADING.finditer(text):
-        body = _until_end(text[heading.end() :].lstrip(" \t\n:.—–-"), max_words)
-        if len(_WORD.findall(body)) >= _MIN_WORDS // 2 and _is_prose(body):
+        rest = text[heading.end() :]
+        if _PAGE_NUMBER.match(rest):  # "Samenvatting 5": an entry of the table of contents
+            continue
+        line_end = _QUALIFIER.match(rest) if heading.start() < len(early) else _HEADING_LINE.match(rest)
+        if heading.start() >= len(early) and line_end is None:
+            continue
+        if line_end is not None:
+            rest = rest[line_end.end() :]
+        body = _until_end(rest.lstrip(" \t\n:.—–-"), max_words)
+        words = len(_WORD.findall(body))
+        if words >= _MIN_WORDS and _is_prose(body):
             return body
-    return None
+        if short is None and words >= _MIN_WORDS // 2 and _is_prose(body) and heading.start() < len(early):
+            short = body
+    return short
 
 
 def _until_end(text: str, max_words: int) -> str:

@@ -158,3 +158,50 @@ def test_real_summaries(summaries: dict[str, str | None], name: str, start: str)
     assert summary is not None and summary.startswith(start)
     assert 25 <= len(summary.split()) <= 120
     assert summary[-1] in ".!?”’)"
+
+
+SAMENVATTING = (
+    "De Dienst Uitvoering Onderwijs heeft jarenlang een eenvoudig risicoprofiel gebruikt bij het "
+    "tegengaan van onrechtmatig gebruik van de uitwonendenbeurs. Studenten met een migratieachtergrond "
+    "werden daarbij vaker geselecteerd voor een huisbezoek dan andere studenten."
+)
+
+
+def test_a_numbered_samenvatting_gives_way_to_the_management_summary_below_it() -> None:
+    pages = [
+        "Vooringenomenheid voorkomen\nFebruari 2024",
+        lines("Over de stichting. Wij zijn een Europees kennisplatform voor het testen van algoritmes op bias en "
+              "adviseren over ethische kwesties in concrete toepassingen van algoritmes bij overheden."),
+        "\n".join([
+            "1. Samenvatting",
+            "Hieronder volgen de managementsamenvatting (§1.1) en de bevindingen (§1.2).",
+            "1.1 Managementsamenvatting",
+            lines(SAMENVATTING),
+            "1.2 Bevindingen",
+            lines("Het profiel selecteerde vaker studenten die dichter bij hun ouders wonen."),
+        ]),
+    ]
+    assert find_summary(pages) == SAMENVATTING
+
+
+def test_words_on_a_heading_line_belong_to_the_heading() -> None:
+    pages = ["Adviesdocument", "Samenvatting advies\n" + lines(SAMENVATTING)]
+    assert find_summary(pages) == SAMENVATTING
+    inline = ["Abstract We study\n" + lines(ABSTRACT)]  # a capital word goes on into the abstract itself
+    assert find_summary(inline).startswith("We study Based on")
+
+
+def test_a_report_summary_after_cover_colophon_and_contents() -> None:
+    colophon = lines("Dit rapport is geschreven in opdracht van de gemeente en is vrij te gebruiken met bronvermelding. "
+                     "De auteurs danken iedereen die aan de interviews heeft meegewerkt voor hun tijd en inzichten.")
+    contents = "Inhoud\nSamenvatting 5\nInleiding 7\nMethode 9"
+    pages = ["Rapport", colophon, contents, "Voorwoord\n" + lines("Een kort woord vooraf. " * 3),
+             "Samenvatting\n" + lines(SAMENVATTING), "Inleiding\n" + lines(ABSTRACT)]
+    assert find_summary(pages) == SAMENVATTING
+
+
+def test_the_duo_report_summary_comes_from_its_samenvatting() -> None:
+    data = (Path(__file__).resolve().parents[1] / "data" / "sample"
+            / "nl_algorithmaudit_vooringenomenheid-voorkomen-cub-duo_2024.pdf").read_bytes()
+    summary = find_summary(extract_pdf(data).pages)
+    assert summary is not None and summary.startswith("De Dienst Uitvoering Onderwijs (DUO) heeft in de periode 2010-2023")
