@@ -100,7 +100,7 @@ def _metadata_options(func: Any) -> Any:
 
 
 def _check_themes(themes: tuple[str, ...]) -> list[str]:
-    from kenniskamer.taxonomy import load_themes, theme_by_id
+    from kenniskamer.themes import load_themes, theme_by_id
 
     known = load_themes()
     return [theme_by_id(known, theme).id for theme in themes]
@@ -466,7 +466,7 @@ def digest(since: str | None, days: int | None, since_last: bool, until: str | N
       kenniskamer digest --since-last --mark
     """
     from kenniskamer import digest as core
-    from kenniskamer.taxonomy import load_themes
+    from kenniskamer.themes import load_themes
 
     given = [name for name, value in (("--since", since), ("--days", days is not None),
                                        ("--since-last", since_last)) if value]
@@ -612,7 +612,7 @@ def themes(as_json: bool, library_path: Path | None) -> None:
     Example:
       kenniskamer themes
     """
-    from kenniskamer.taxonomy import load_themes
+    from kenniskamer.themes import load_themes
 
     counts: dict[str, int] = {}
     library_root = _settings(library_path).library

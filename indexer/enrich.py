@@ -14,7 +14,7 @@ from typing import Any
 from indexer._summary import find_summary
 from kenniskamer.library.catalog import year_of
 from kenniskamer.models import Document, Extracted, Fetched
-from kenniskamer.taxonomy import Theme, match_themes
+from kenniskamer.themes import Theme, match_themes
 
 ROOM_LANGUAGES = ("nl", "en", "de", "fr", "es")
 # py3langid is right from a few words on and its cost grows with the text: two pieces of

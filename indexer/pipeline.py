@@ -41,8 +41,8 @@ from kenniskamer.library import Library, utc_now
 from kenniskamer.library.catalog import extension_for, year_of
 from kenniskamer.library.check import sync_index
 from kenniskamer.models import FLAG_NEEDS_OCR, Document, Fetched, ThemeMatch
-from kenniskamer.taxonomy import Theme
 from kenniskamer.text.prose import words as folded_words
+from kenniskamer.themes import Theme
 
 COMMIT_SECONDS = 4.0  # a batch's new documents become searchable at least this often
 IDLE_COMMIT_SECONDS = 2.0  # ... and sooner when the parent has nothing else to do
@@ -241,7 +241,7 @@ def _worker_main(
     _quiet()
     _warm_up()  # before the first task, so its time limit counts reading the file only
     if setup.themes is None:
-        from kenniskamer.taxonomy import load_themes
+        from kenniskamer.themes import load_themes
 
         setup = replace(setup, themes=load_themes())
     _limit_memory(setup.memory_mb)

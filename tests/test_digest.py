@@ -17,7 +17,7 @@ from kenniskamer.digest import Watermark, Window, build, clean_summary, split_se
 from kenniskamer.library import Library
 from kenniskamer.library.curate import edit_document
 from kenniskamer.models import Document, ThemeMatch
-from kenniskamer.taxonomy import load_themes
+from kenniskamer.themes import load_themes
 
 BASE = "https://kenniskamer.example.org"
 

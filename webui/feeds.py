@@ -24,7 +24,7 @@ from kenniskamer.errors import KennisError, QueryError
 from kenniskamer.library import utc_now
 from kenniskamer.models import Document
 from kenniskamer.search import SearchPage
-from kenniskamer.taxonomy import Theme, load_themes
+from kenniskamer.themes import Theme, load_themes
 from webui.i18n import translate
 
 bp = Blueprint("feeds", __name__)

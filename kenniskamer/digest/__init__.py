@@ -30,7 +30,7 @@ from kenniskamer.cite import parse_name
 from kenniskamer.errors import KennisError
 from kenniskamer.library import Library
 from kenniskamer.models import DOC_TYPES, LANGUAGES, Document
-from kenniskamer.taxonomy import Theme
+from kenniskamer.themes import Theme
 
 WATERMARK_KEY = "digest.watermark"
 FORMATS = ("markdown", "html", "json")

@@ -45,8 +45,9 @@ from kenniskamer.search.query import (
     resolve_type,
     to_text,
 )
-from kenniskamer.taxonomy import Theme, Thesaurus, load_themes, load_thesaurus
 from kenniskamer.text.prose import WORD, fold
+from kenniskamer.themes import Theme, load_themes
+from kenniskamer.thesaurus import Thesaurus, load_thesaurus
 
 with importing_whoosh():
     from whoosh import query as wq
