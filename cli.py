@@ -15,12 +15,12 @@ from typing import Any
 
 import click
 
-from kenniskamer.config import Settings, load_settings
+from kenniskamer.config import Settings, data_files, load_settings
 from kenniskamer.errors import KennisError
 from kenniskamer.library import Library
 from kenniskamer.models import DOC_TYPES, Document
 
-REPO_DATA = Path(__file__).resolve().parent / "data"
+REPO_DATA = Path(str(data_files()))  # the package data: themes, thesaurus and the demo's sample/
 
 
 class KennisGroup(click.Group):
