@@ -14,6 +14,7 @@ from typing import Any
 from indexer._summary import find_summary
 from kenniskamer.library.catalog import year_of
 from kenniskamer.models import Document, Extracted, Fetched
+from kenniskamer.text.summary import clean_summary
 from kenniskamer.themes import Theme, match_themes
 
 ROOM_LANGUAGES = ("nl", "en", "de", "fr", "es")
@@ -167,6 +168,7 @@ def enrich(fetched: Fetched, extracted: Extracted, themes: Sequence[Theme], *, a
         found = find_summary(pages)
         if found:
             summary, provenance["summary"] = found, "heuristic"
+    summary = (clean_summary(summary) or None) if summary else None  # cleaned once, here, for every reader
     head = text[:15_000]
     doc_type = guess_type(extracted, head, len(pages))
     provenance["doc_type"] = "heuristic"

@@ -263,7 +263,7 @@ def build_atom(
             _add(_add(entry, "author"), "name", name)
         for theme_id in doc.theme_ids:
             _add(entry, "category", term=theme_id, label=labels.get(theme_id, theme_id))
-        summary = digest.clean_summary(doc.summary or "")
+        summary = digest.digest_summary(doc)
         if summary:
             _add(entry, "summary", summary, type="text")
         _add(entry, "content", _entry_html(doc, summary, labels, language), type="html")
