@@ -14,14 +14,18 @@ from collections.abc import Iterable, Sequence
 import Stemmer
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+_SPECIAL = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+# A regex finds the few letters NFKD leaves alone: str.translate with a table walks every
+# character in Python-level lookups and took 60% of a fold.
+_SPECIAL_RE = re.compile("[" + "".join(_SPECIAL) + "]")
 WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
     """Lower-case, compatibility-normalise and strip accents: ``Coöperatie`` -> ``cooperatie``."""
     text = unicodedata.normalize("NFKD", text.lower())
-    return _COMBINING.sub("", text).translate(_SPECIAL)
+    text = _COMBINING.sub("", text)
+    return _SPECIAL_RE.sub(lambda match: _SPECIAL[match[0]], text) if _SPECIAL_RE.search(text) else text
 
 
 def words(text: str) -> list[str]:
