@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 a KennisError or a batch in which anything failed, 2 bad usa
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 import time
@@ -15,12 +14,13 @@ from typing import Any
 
 import click
 
-from kenniskamer.config import Settings, load_settings
+from kenniskamer.config import Settings, data_files, load_settings
 from kenniskamer.errors import KennisError
 from kenniskamer.library import Library
 from kenniskamer.models import DOC_TYPES
+from kenniskamer.startup import end_of_command
 
-REPO_DATA = Path(__file__).resolve().parent / "data"
+REPO_DATA = Path(str(data_files()))  # the package data: themes, thesaurus and the demo's sample/
 
 
 class KennisGroup(click.Group):
@@ -103,7 +103,7 @@ def _metadata_options(func: Any) -> Any:
 
 
 def _check_themes(themes: tuple[str, ...]) -> list[str]:
-    from kenniskamer.taxonomy import load_themes, theme_by_id
+    from kenniskamer.themes import load_themes, theme_by_id
 
     known = load_themes()
     return [theme_by_id(known, theme).id for theme in themes]
@@ -411,7 +411,7 @@ def digest(since: str | None, days: int | None, since_last: bool, until: str | N
       kenniskamer digest --since-last --mark
     """
     from kenniskamer import digest as core
-    from kenniskamer.taxonomy import load_themes
+    from kenniskamer.themes import load_themes
 
     given = [name for name, value in (("--since", since), ("--days", days is not None),
                                        ("--since-last", since_last)) if value]
@@ -559,7 +559,7 @@ def themes(as_json: bool, library_path: Path | None) -> None:
       kenniskamer themes
     """
     from kenniskamer.library.stats import theme_counts
-    from kenniskamer.taxonomy import load_themes
+    from kenniskamer.themes import load_themes
 
     root = _settings(library_path).library
     counts = theme_counts(Library.open(root) if Library.exists(root) else None)
@@ -686,13 +686,7 @@ def main() -> None:
     try:
         cli(prog_name="kenniskamer")
     finally:
-        # The process ends with the command. One collection frees what the command left
-        # (the catalog connection closes, which moves its write-ahead log into the catalog
-        # file); what stays (modules: numpy, Whoosh, their tables) is then frozen, so the
-        # interpreter's final collections at exit skip it. Those took 0.1 s of the half
-        # second `kenniskamer search` takes; the one collection here takes 0.03 s.
-        gc.collect()
-        gc.freeze()
+        end_of_command()  # the process ends with the command (kenniskamer/startup.py)
 
 
 if __name__ == "__main__":

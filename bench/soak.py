@@ -66,7 +66,7 @@ from kenniskamer.errors import DocumentNotFoundError  # noqa: E402
 from kenniskamer.library import Library  # noqa: E402
 from kenniskamer.library.curate import edit_document, remove_document  # noqa: E402
 from kenniskamer.search import FRESHNESS_SECONDS, SearchEngine, SearchQuery  # noqa: E402
-from kenniskamer.taxonomy import load_themes  # noqa: E402
+from kenniskamer.themes import load_themes  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 CLI = [sys.executable, str(REPO / "cli.py")]

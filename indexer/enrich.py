@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import re
 from collections.abc import Sequence
@@ -13,8 +12,10 @@ from typing import Any
 
 from indexer.summary import find_summary
 from kenniskamer.models import Document, Extracted, Fetched
-from kenniskamer.taxonomy import Theme, match_themes
+from kenniskamer.startup import cache_file, read_cache, write_cache
 from kenniskamer.text.dates import year_of
+from kenniskamer.text.summary import clean_summary
+from kenniskamer.themes import Theme, match_themes
 
 ROOM_LANGUAGES = ("nl", "en", "de", "fr", "es")
 # py3langid is right from a few words on and its cost grows with the text: two pieces of
@@ -42,8 +43,7 @@ def _model_cache() -> Path | None:
         key = f"{version('py3langid')}-{stat.st_size}-{stat.st_mtime_ns}-{'-'.join(ROOM_LANGUAGES)}"
     except Exception:  # a py3langid without these names: no cache
         return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "kenniskamer" / f"py3langid-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pickle"
+    return cache_file("py3langid", key.encode(), ".pickle")
 
 
 def _checked(identifier: Any) -> bool:
@@ -53,27 +53,14 @@ def _checked(identifier: Any) -> bool:
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
     cache = _model_cache()
-    if cache is not None and cache.exists():
-        try:
-            with cache.open("rb") as handle:
-                identifier = pickle.load(handle)
-            if _checked(identifier):
-                return identifier
-        except Exception:  # a damaged or foreign cache file: load the model itself
-            pass
+    identifier = read_cache(cache, pickle.loads)
+    if identifier is not None and _checked(identifier):
+        return identifier
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(ROOM_LANGUAGES))
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
-            with temporary.open("wb") as handle:
-                pickle.dump(identifier, handle, protocol=5)
-            temporary.replace(cache)
-        except OSError:  # no writable cache folder: load the model each time
-            pass
+    write_cache(cache, pickle.dumps(identifier, protocol=5))
     return identifier
 
 
@@ -167,6 +154,7 @@ def enrich(fetched: Fetched, extracted: Extracted, themes: Sequence[Theme], *, a
         found = find_summary(pages)
         if found:
             summary, provenance["summary"] = found, "heuristic"
+    summary = (clean_summary(summary) or None) if summary else None  # cleaned once, here, for every reader
     head = text[:15_000]
     doc_type = guess_type(extracted, head, len(pages))
     provenance["doc_type"] = "heuristic"

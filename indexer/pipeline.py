@@ -32,8 +32,8 @@ from kenniskamer.library import Library, utc_now
 from kenniskamer.library.catalog import extension_for
 from kenniskamer.library.check import sync_index
 from kenniskamer.models import FLAG_NEEDS_OCR, Document, Fetched
-from kenniskamer.taxonomy import Theme
 from kenniskamer.text.prose import words as folded_words
+from kenniskamer.themes import Theme
 
 VOCABULARY_LENGTHS = (3, 30)  # as kenniskamer.text.vocabulary
 MIN_KEY_WORDS = 20  # documents with fewer words get no content key
@@ -161,7 +161,7 @@ class FileReader:
     def warm_up(self) -> FileReader:
         """Import the extractors, load the language model (about a second, in each worker at once) and the themes."""
         from indexer import enrich, extract  # noqa: F401
-        from kenniskamer.taxonomy import load_themes
+        from kenniskamer.themes import load_themes
 
         enrich.detect_language("warm up the language model with a few words of text")
         return self if self.themes is not None else replace(self, themes=load_themes())

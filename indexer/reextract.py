@@ -10,7 +10,7 @@ from indexer.pipeline import AddOptions, FileReader, ItemResult, Report, start_p
 from indexer.workers import Duplicate, Failed, Prepared
 from kenniskamer.index.write import rebuild_index
 from kenniskamer.library import Library
-from kenniskamer.taxonomy import Theme
+from kenniskamer.themes import Theme
 
 
 def reextract(

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 ENV_LIBRARY = "KENNISKAMER_LIBRARY"
+
+
+def data_files() -> Traversable:
+    """The package data (themes.toml, thesaurus.tsv, sample/): the repo's data/, installed as ``kenniskamer.data``."""
+    try:
+        return resources.files("kenniskamer.data")
+    except ModuleNotFoundError:  # a source tree on PYTHONPATH, not installed: data/ beside the package
+        return Path(__file__).resolve().parent.parent / "data"
 
 
 def default_library() -> Path:

@@ -13,11 +13,12 @@ from click.testing import CliRunner
 
 from cli import cli
 from kenniskamer import digest
-from kenniskamer.digest import Watermark, Window, build, clean_summary, split_sentences
+from kenniskamer.digest import Watermark, Window, build
 from kenniskamer.library import Library
 from kenniskamer.library.curate import edit_document
 from kenniskamer.models import Document, ThemeMatch
-from kenniskamer.taxonomy import load_themes
+from kenniskamer.text.summary import clean_summary, shorten_summary, split_sentences
+from kenniskamer.themes import load_themes
 
 BASE = "https://kenniskamer.example.org"
 
@@ -56,20 +57,36 @@ def test_summary_keeps_conjunctions_after_a_hyphen() -> None:
 
 def test_summary_is_whole_sentences_of_at_most_sixty_words() -> None:
     sentence = "This sentence has exactly ten words in it, believe it. "
-    summary = clean_summary(sentence * 8)
+    assert clean_summary(sentence * 8) == (sentence * 8).strip()  # cleaning keeps the length; a digest shortens
+    summary = shorten_summary(clean_summary(sentence * 8), digest.SUMMARY_WORDS)
     assert summary == (sentence * 6).strip()
     assert len(summary.split()) <= 60
 
 
 def test_a_too_long_first_sentence_is_cut_with_an_ellipsis() -> None:
     words = " ".join(f"w{n}" for n in range(80))
-    summary = clean_summary(f"First part, {words} end.")
+    summary = shorten_summary(clean_summary(f"First part, {words} end."), digest.SUMMARY_WORDS)
     assert summary.endswith(" …") and len(summary.split()) <= 61
 
 
 def test_a_clipped_teaser_is_left_out_and_a_trailing_fragment_dropped() -> None:
     assert clean_summary("Taiwanese President Tsai Ing-wen’s") == ""
     assert clean_summary("Vorweg: das stimmt. Die Parteikollegen wollen das, was alle …") == "Vorweg: das stimmt."
+
+
+def test_cleaning_a_clean_summary_changes_nothing() -> None:
+    """`kenniskamer reindex` cleans stored summaries again: a clean one stays as it is."""
+    raw = "We study the accept-\nance of refugees (Czymara 2020).1 Attitudes are stable. Die Parteikollegen wollen"
+    once = clean_summary(raw)
+    assert once == "We study the acceptance of refugees. Attitudes are stable."
+    assert clean_summary(once) == once
+
+
+def test_the_digest_shows_the_stored_summary_shortened_not_cleaned_again() -> None:
+    stored = "Het asiel- en migratiebeleid (zie Jansen 2020) is besproken. " * 12
+    item = build([make_doc("a", "2026-11-02T09:00:00Z", summary=stored)], load_themes()).items[0]
+    assert item.summary == shorten_summary(stored, digest.SUMMARY_WORDS)
+    assert "(zie Jansen 2020)" in item.summary
 
 
 def test_sentences_do_not_end_at_abbreviations_or_initials() -> None:

@@ -157,3 +157,48 @@ def test_the_language_model_is_cached_and_a_damaged_cache_is_ignored(tmp_path: P
         assert cached.stat().st_size > 1_000_000  # written again
     finally:
         enrich._identifier.cache_clear()
+
+
+# -- summaries are cleaned where they enter ----------------------------------------------------
+
+_RAW_SUMMARY = (
+    "We study the accept-\nance of refugees in Germany and the Netherlands over ten years (Czymara 2020)."
+    " Attitudes turn out to be stable.1"
+)
+_CLEAN_SUMMARY = "We study the acceptance of refugees in Germany and the Netherlands over ten years. Attitudes turn out to be stable."
+
+
+def _page(title: str, description: str) -> str:
+    body = " ".join(["Refugees and public opinion in Europe, a study of attitudes."] * 30)
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f'<meta name="description" content="{description}"></head><body><article><h1>{title}</h1>'
+        f"<p>{body}</p><p>{title} {body}</p></article></body></html>"
+    )
+
+
+def test_summaries_are_cleaned_at_ingest_and_again_at_reindex_but_not_a_curators(tmp_path: Path) -> None:
+    from kenniskamer.index.write import rebuild_index
+    from kenniskamer.library.curate import edit_document
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.html").write_text(_page("First page on refugees", _RAW_SUMMARY), encoding="utf-8")
+    (folder / "b.html").write_text(_page("Second page on asylum", "Another summary. " * 8), encoding="utf-8")
+    library = Library.open(tmp_path / "library", create=True)
+    report = run(library, [str(folder)], AddOptions(jobs=1))
+    assert not report.failed, report.items
+    first, second = sorted(library.documents(), key=lambda doc: doc.title)
+    assert first.summary == _CLEAN_SUMMARY
+
+    # A library from before summaries were cleaned at ingest; and a curator's summary.
+    with library.connect() as conn:
+        conn.execute("UPDATE documents SET summary = ? WHERE doc_id IN (?, ?)", (_RAW_SUMMARY, first.doc_id, second.doc_id))
+    assert library.get(first.doc_id).summary == _RAW_SUMMARY
+    curated = "Curated: the accept-\nance of asylum seekers (Jansen 2021)."
+    edit_document(library, second.doc_id, {"summary": curated})
+    with library.writing():
+        rebuild_index(library)
+    assert library.get(first.doc_id).summary == _CLEAN_SUMMARY
+    assert library.get(second.doc_id).summary == curated
+    assert library.get(second.doc_id).provenance["summary"] == "curator"

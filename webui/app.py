@@ -14,7 +14,7 @@ from flask import Flask, g, request, url_for
 from kenniskamer.config import Settings, load_settings
 from kenniskamer.library import Library
 from kenniskamer.search import FRESHNESS_SECONDS, SearchEngine
-from kenniskamer.taxonomy import Theme
+from kenniskamer.themes import Theme
 from webui.cache import PageCache
 
 # Rendered pages kept in memory (see webui/cache.py); KENNISKAMER_PAGE_CACHE=0 turns it off.

@@ -24,7 +24,7 @@ from kenniskamer.errors import KennisError, QueryError
 from kenniskamer.library import utc_now
 from kenniskamer.models import Document
 from kenniskamer.search import SearchPage
-from kenniskamer.taxonomy import Theme, load_themes
+from kenniskamer.themes import Theme, load_themes
 from webui.i18n import translate
 
 bp = Blueprint("feeds", __name__)
@@ -263,7 +263,7 @@ def build_atom(
             _add(_add(entry, "author"), "name", name)
         for theme_id in doc.theme_ids:
             _add(entry, "category", term=theme_id, label=labels.get(theme_id, theme_id))
-        summary = digest.clean_summary(doc.summary or "")
+        summary = digest.digest_summary(doc)
         if summary:
             _add(entry, "summary", summary, type="text")
         _add(entry, "content", _entry_html(doc, summary, labels, language), type="html")

@@ -7,15 +7,14 @@ from functools import cache
 from typing import Any
 
 from kenniskamer.startup import importing_whoosh
-from kenniskamer.text.prose import fold
+from kenniskamer.text.prose import WORD, fold, stem
 
 with importing_whoosh():
-    from whoosh.analysis import Analyzer, RegexTokenizer, StemFilter, StopFilter
-    from whoosh.lang import stemmer_for_language, stopwords_for_language
+    from whoosh.analysis import Analyzer, Filter, RegexTokenizer, StopFilter
+    from whoosh.lang import stopwords_for_language
 
 
-
-TOKEN_PATTERN = r"\w+"
+TOKEN_PATTERN = WORD.pattern  # the words of text.prose.words
 
 
 class FoldingTokenizer(RegexTokenizer):
@@ -25,12 +24,30 @@ class FoldingTokenizer(RegexTokenizer):
         return super().__call__(fold(value), **kwargs)
 
 
+class ProseStemFilter(Filter):
+    """Stems each token with :func:`kenniskamer.text.prose.stem`, the stemmer everything else uses."""
+
+    is_morph = True  # Whoosh leaves it out where it analyses without morphology
+
+    def __init__(self, language: str) -> None:
+        """A filter for "en" or "nl"."""
+        self.language = language
+
+    def __call__(self, tokens: Any) -> Any:
+        """Stem the tokens that are not stop words."""
+        language = self.language
+        for token in tokens:
+            if not token.stopped:
+                token.text = stem(token.text, language)
+            yield token
+
+
 @cache
 def analyzer_for(language: str) -> Analyzer:
     """The analyzer of a text field: accent and case folding, plus stop words and stemming for en/nl."""
     base = FoldingTokenizer(TOKEN_PATTERN)
     if language in ("en", "nl"):
-        return base | StopFilter(stoplist=stopwords(language), minsize=2) | StemFilter(lang=language, cachesize=200_000)
+        return base | StopFilter(stoplist=stopwords(language), minsize=2) | ProseStemFilter(language)
     return base
 
 
@@ -47,9 +64,6 @@ def analyze(text: str, language: str) -> list[str]:
     return [token.text for token in analyzer_for(language)(text)]
 
 
-_STEMS: dict[str, dict[str, str]] = {}  # per language: folded word -> stem, for analyze_words
-
-
 def analyze_words(words: Sequence[str], language: str) -> list[str]:
     """The index terms of already folded words (``text.words(text)``): what :func:`analyze` gives for the text.
 
@@ -59,18 +73,6 @@ def analyze_words(words: Sequence[str], language: str) -> list[str]:
     language = "other" if language == "name" else language
     if language not in ("en", "nl"):
         return list(words)
-    _tokenizer, stop, stemmer = analyzer_for(language).items
-    stops, minsize = stop.stops | stemmer.ignore, stop.min
-    stem_word = stemmer_for_language(stemmer.lang) if stemmer.lang else stemmer.stemfn
-    stems = _STEMS.setdefault(language, {})
-    if len(stems) > 500_000:
-        stems.clear()
-    terms = []
-    for word in words:
-        if len(word) < minsize or word in stops:
-            continue
-        term = stems.get(word)
-        if term is None:
-            term = stems[word] = stem_word(word)
-        terms.append(term)
-    return terms
+    stop = analyzer_for(language).items[1]
+    stops, minsize = stop.stops, stop.min
+    return [stem(word, language) for word in words if len(word) >= minsize and word not in stops]

@@ -11,13 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Bump when a field, an analyzer or the record layout changes: an index of another
-# version asks the user to run `kenniskamer reindex`. (4: the analyzer and codec classes the
-# schema pickles by module path moved into kenniskamer.index.)
-
-
-# Bump when a field, an analyzer or the record layout changes: an index of another
-# version asks the user to run `kenniskamer reindex`. (4: the analyzer and codec classes the
-# schema pickles by module path moved into kenniskamer.index.)
+# version asks the user to run `kenniskamer reindex`. 4: the analyzer and codec classes the
+# schema pickles by module path moved into kenniskamer.index, and words are stemmed by
+# PyStemmer (text.prose.stem), not Whoosh's own Snowball port.
 SCHEMA_VERSION = 4
 
 

@@ -159,8 +159,10 @@ def rebuild_index(library: Library, *, on_item: Callable[[Document], None] | Non
     """Rebuild the index from the catalog alone (no PDF is read again); return the document count.
 
     The new index is built beside the old one and swapped in when complete, so
-    searches keep working during the rebuild.
+    searches keep working during the rebuild. Stored summaries are cleaned first, so a
+    library from before summaries were cleaned at ingest shows clean ones after it.
     """
+    library.clean_summaries()
     fresh = library.root / "index.new"
     shutil.rmtree(fresh, ignore_errors=True)
     # Commit numbers go on from the old index's, so a running search engine, which

@@ -24,6 +24,7 @@ from kenniskamer.errors import DocumentNotFoundError, KennisError, LibraryBusyEr
 from kenniskamer.models import HTML, PDF, Document, ThemeMatch
 from kenniskamer.text.dates import year_of
 from kenniskamer.text.prose import vocabulary
+from kenniskamer.text.summary import clean_summary
 
 CATALOG_NAME = "catalog.sqlite3"
 CATALOG_VERSION = 1
@@ -397,6 +398,31 @@ class Library:
             "INSERT INTO ingest_log (at, source, outcome, doc_id, message) VALUES (?, ?, ?, ?, ?)",
             (utc_now(), source, outcome, doc_id, message),
         )
+
+    def clean_summaries(self) -> int:
+        """Clean the stored summaries that are not clean yet (`kenniskamer reindex`); return how many changed.
+
+        Summaries are cleaned at ingest; this brings those of older versions up to date. A
+        curator's summary (in the edits table) is left as the curator wrote it.
+        """
+        conn = self.connect()
+        curated = {row[0] for row in conn.execute("SELECT doc_id FROM edits WHERE field = 'summary'")}
+        changed = []
+        for doc_id, summary in conn.execute("SELECT doc_id, summary FROM documents WHERE summary IS NOT NULL"):
+            cleaned = clean_summary(summary) or None
+            if cleaned != summary and doc_id not in curated:
+                changed.append((cleaned, doc_id))
+        if not changed:
+            return 0
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("UPDATE documents SET summary = ? WHERE doc_id = ?", changed)
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise _storage_error(err, "the catalog") from err
+        return len(changed)
 
     def set_meta(self, key: str, value: str) -> None:
         """Store a small library-wide value (e.g. the digest watermark)."""

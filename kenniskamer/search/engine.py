@@ -27,8 +27,9 @@ from kenniskamer.search.related import related_documents
 from kenniskamer.search.results import Hit, Passage, SearchPage, SearchQuery
 from kenniskamer.search.suggest import Suggester
 from kenniskamer.search.table import DocTable
-from kenniskamer.taxonomy import Theme, Thesaurus, load_themes, load_thesaurus
 from kenniskamer.text.prose import fold
+from kenniskamer.themes import Theme, load_themes
+from kenniskamer.thesaurus import Thesaurus, load_thesaurus
 
 SORTS = ("relevance", "newest", "added")
 FRESHNESS_SECONDS = 1.0  # how often a search checks for a newer commit

@@ -21,8 +21,8 @@ from kenniskamer.index.schema import TEXT_SUFFIXES
 from kenniskamer.search.facets import FACETS, year_mask
 from kenniskamer.search.query import And, Node, Not, Or, Phrase, Value, Words, YearRange, leaves
 from kenniskamer.search.table import DocTable
-from kenniskamer.taxonomy import Thesaurus
 from kenniskamer.text.prose import WORD, fold
+from kenniskamer.thesaurus import Thesaurus
 
 FIELD_BOOSTS = {"title": 3.0, "summary": 2.0, "body": 1.0, "author": 2.0}
 

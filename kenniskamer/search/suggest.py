@@ -7,8 +7,8 @@ from collections import defaultdict
 from kenniskamer.index.analysis import stopwords
 from kenniskamer.library import Library
 from kenniskamer.search.query import And, Node, Not, Or, Phrase, Words, to_text
-from kenniskamer.taxonomy import Thesaurus
 from kenniskamer.text.prose import fold
+from kenniskamer.thesaurus import Thesaurus
 
 
 class Suggester:

@@ -1,9 +1,8 @@
-"""Themes and the Dutch-English thesaurus: loading the data files and matching text against them.
+"""Themes: loading data/themes.toml (format described at its top) and matching text against it.
 
-Both files live in ``DATA_DIR``: ``themes.toml`` (theme rules, format described at its top)
-and ``thesaurus.tsv`` (Dutch-English term pairs). Matching folds case and accents and stems
-each word with the Snowball stemmer of its language (Dutch or English), so ``Vluchtelingen``
-meets ``vluchteling`` and ``refugees`` meets ``refugee``.
+Matching folds, tokenises and stems with :mod:`kenniskamer.text.prose` (``term_stem``, per
+language: Dutch or English), so ``Vluchtelingen`` meets ``vluchteling`` and ``refugees``
+meets ``refugee``.
 
 Theme scores: every hit of a term adds its weight; hits in the title and summary count
 extra, hits in the body are damped per term and divided by a power of the text's length.
@@ -12,40 +11,24 @@ The constants below were tuned by hand on the 65 documents of the shared topical
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources.abc import Traversable
 from itertools import compress
 from pathlib import Path
-from typing import Any
 
-import snowballstemmer
-
+from kenniskamer.config import data_files
 from kenniskamer.errors import KennisError
 from kenniskamer.models import ThemeMatch
+from kenniskamer.text.prose import FUNCTION_WORDS, SHORT_WORD, TERM_LANGUAGES, fold, term_stem, term_stems
+from kenniskamer.text.prose import words as folded_words
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def _find_data_dir() -> Path:
-    """The folder holding themes.toml: inside the package when installed, else the repo's data/."""
-    for candidate in (_PACKAGE_DIR / "data", _PACKAGE_DIR.parent / "data"):
-        if (candidate / "themes.toml").is_file():
-            return candidate
-    return _PACKAGE_DIR.parent / "data"
-
-
-DATA_DIR: Path = _find_data_dir()
 THEMES_FILE = "themes.toml"
-THESAURUS_FILE = "thesaurus.tsv"
 
-LANGUAGES = ("nl", "en")
+LANGUAGES = TERM_LANGUAGES
 
 # Scoring. A term hit counts its weight; hits in the title and summary count extra because
 # they say what a document is about, not what it mentions on the way.
@@ -68,37 +51,8 @@ RELATIVE_CUTOFF = 0.15
 MAX_THEMES = 5
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# Words are runs of digits and Latin letters (with accents); other scripts are not matched.
-# Narrower than \w+ and about 40% faster on long texts.
-_TOKEN_RE = re.compile("[0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f]+")
 _WEIGHT_RE = re.compile(r"^(?P<term>.+?)\s*:\s*(?P<weight>[0-9]+(?:\.[0-9]+)?)$")
 _MIN_PREFIX = 4  # a prefix term ("asiel*") needs at least this many characters
-_SHORT = 3  # tokens this short are compared as written, never stemmed
-_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-# Function words are compared as written: stemming them gains nothing, and their short
-# stems ("tegen" -> "teg") would make the pre-filter in _LanguageMatcher.wants let through
-# every word that starts with the same letters.
-_FUNCTION_WORDS = {
-    "nl": frozenset(
-        "aan als bij door het een dat die dit deze daar dus geen"  # noqa: SIM905 - a word list reads better as text
-        " hun hoe maar meer met naar niet noch omdat onder over tegen tegenover tussen toen tot uit"
-        " van voor waar want wat wij zij zijn zich zo zonder jegens binnen buiten echter ook nog".split()
-    ),
-    "en": frozenset(
-        "about above after against among and are because been"  # noqa: SIM905 - a word list reads better as text
-        " before being between both but from have into more most other over such than that their them then there these"
-        " they this those through toward towards under versus very were what when where which"
-        " while with within without".split()
-    ),
-}
-
-# The classic Snowball Dutch stemmer (as in Lucene and Whoosh) is "dutch_porter" since
-# snowballstemmer 3 and "dutch" before; the new "dutch" of version 3 conflates too much for
-# matching (waarden -> waar, houding -> houd, gemeente -> meen).
-_DUTCH = "dutch_porter" if "dutch_porter" in snowballstemmer.algorithms() else "dutch"
-_STEMMERS = {"nl": snowballstemmer.stemmer(_DUTCH), "en": snowballstemmer.stemmer("english")}
-_STEM_CACHE: dict[str, dict[str, str]] = {"nl": {}, "en": {}}
-_STEM_CACHE_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
@@ -130,60 +84,15 @@ class Theme:
         return tuple(zip(self.terms_nl, self.weights_nl))
 
 
-# --- normalisation -------------------------------------------------------------------------
-
-
-def fold(text: str) -> str:
-    """Lower-case text with accents removed ("Coöperatie" -> "cooperatie")."""
-    text = text.casefold()
-    if text.isascii():
-        return text
-    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
-
-
-def tokenize(text: str) -> list[str]:
-    """Folded word tokens of a text; hyphens, apostrophes and punctuation split words."""
-    return _TOKEN_RE.findall(fold(text))
-
-
-def _dutch_stem(token: str) -> str:
-    """Classic Snowball Dutch, plus the plural -s after e and the v/f, z/s alternation."""
-    if len(token) > 5 and token.endswith("es") and token[-3] not in "aeos":
-        token = token[:-1]  # campagnes -> campagne, emoties -> emotie
-    stem: str = _STEMMERS["nl"].stemWord(token)
-    if len(stem) > 3 and stem[-1] in "vz":
-        stem = stem[:-1] + ("f" if stem[-1] == "v" else "s")  # narratiev -> narratief
-    return stem
-
-
-def stem(token: str, language: str) -> str:
-    """The stem of one folded token in "nl" or "en"; short tokens are kept as written."""
-    if len(token) <= _SHORT or not token.isalpha() or token in _FUNCTION_WORDS[language]:
-        return token
-    cache = _STEM_CACHE[language]
-    found = cache.get(token)
-    if found is None:
-        found = _dutch_stem(token) if language == "nl" else _STEMMERS["en"].stemWord(token)
-        if len(cache) >= _STEM_CACHE_LIMIT:
-            cache.clear()
-        cache[token] = found
-    return found
-
-
-def stem_phrase(phrase: str, language: str) -> tuple[str, ...]:
-    """The stems of a word or phrase in "nl" or "en"."""
-    return tuple(stem(token, language) for token in tokenize(phrase))
-
-
 # --- themes: loading -----------------------------------------------------------------------
 
 
-def _problem(path: Path, message: str) -> KennisError:
+def _problem(path: Path | Traversable, message: str) -> KennisError:
     """The error for a theme file that cannot be used."""
     return KennisError(f"Theme file {path} is not valid: {message}. Fix the file and try again.")
 
 
-def _parse_terms(path: Path, theme_id: str, key: str, raw: object) -> tuple[tuple[str, ...], tuple[float, ...]]:
+def _parse_terms(path: Path | Traversable, theme_id: str, key: str, raw: object) -> tuple[tuple[str, ...], tuple[float, ...]]:
     """Split "term" / "term:2.0" entries into terms and weights, checking each one."""
     if not isinstance(raw, list) or not raw:
         raise _problem(path, f"theme {theme_id!r} needs a non-empty list {key}")
@@ -198,13 +107,13 @@ def _parse_terms(path: Path, theme_id: str, key: str, raw: object) -> tuple[tupl
             raise _problem(path, f"theme {theme_id!r} gives {term!r} weight {weight}; use a weight above 0")
         if term.endswith("*"):
             stem_part = term[:-1]
-            if " " in stem_part or len(fold(stem_part)) < _MIN_PREFIX or not tokenize(stem_part):
+            if " " in stem_part or len(fold(stem_part)) < _MIN_PREFIX or not folded_words(stem_part):
                 raise _problem(
                     path,
                     f"theme {theme_id!r} has prefix term {term!r}; a prefix is one word of"
                     f" at least {_MIN_PREFIX} letters",
                 )
-        elif not tokenize(term):
+        elif not folded_words(term):
             raise _problem(path, f"theme {theme_id!r} has term {term!r} without any letters")
         if term in terms:
             raise _problem(path, f"theme {theme_id!r} lists {term!r} twice in {key}")
@@ -213,11 +122,11 @@ def _parse_terms(path: Path, theme_id: str, key: str, raw: object) -> tuple[tupl
     return tuple(terms), tuple(weights)
 
 
-def load_themes(path: Path | None = None) -> tuple[Theme, ...]:
-    """The themes in a themes.toml file (default: DATA_DIR / "themes.toml")."""
+def load_themes(path: Path | Traversable | None = None) -> tuple[Theme, ...]:
+    """The themes in a themes.toml file (default: the package's data/themes.toml)."""
     import tomllib  # here, not at the top: `kenniskamer search` seldom needs it (10 ms)
 
-    path = Path(path) if path is not None else DATA_DIR / THEMES_FILE
+    path = path if path is not None else data_files() / THEMES_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -294,21 +203,16 @@ class _Rule:
 
 @dataclass(frozen=True)
 class _Scan:
-    """A text tokenised once: tokens as found, in order, and each distinct token's count and form."""
+    """A text tokenised once: its folded words in order, and each distinct word's count."""
 
-    tokens: list[str]  # as found in the text: case and accents still on
-    counts: dict[str, int]  # token as found -> count
-    forms: dict[str, str]  # token as found -> lower case, accents folded
+    tokens: list[str]
+    counts: dict[str, int]
 
 
 def _scan(text: str) -> _Scan:
-    """Tokenise a text once; case and accents are folded per distinct token, not per character."""
-    tokens = _TOKEN_RE.findall(text)
-    counts = Counter(tokens)
-    forms = {
-        token: (token if token.islower() else token.lower()) if token.isascii() else fold(token) for token in counts
-    }
-    return _Scan(tokens=tokens, counts=counts, forms=forms)
+    """Fold and tokenise a text once."""
+    tokens = folded_words(text)
+    return _Scan(tokens=tokens, counts=Counter(tokens))
 
 
 @dataclass(frozen=True)
@@ -328,7 +232,7 @@ class _LanguageMatcher:
 
         Stemming is the slow part of matching; most words of a text begin like no term stem.
         """
-        if len(token) <= _SHORT or token in self.exact:
+        if len(token) <= SHORT_WORD or token in self.exact:
             return token in self.exact
         return token.startswith(self.starts.get(token[:3], ())) or token.startswith(self.tiny)
 
@@ -369,12 +273,12 @@ def _compile_language(themes: tuple[Theme, ...], language: str) -> _LanguageMatc
                 prefix = fold(term[:-1])
                 prefixes.setdefault(prefix[:_MIN_PREFIX], []).append((prefix, rule))
                 continue
-            stems = stem_phrase(term, language)
+            stems = term_stems(term, language)
             if stems in taken:  # "polarized" after "polarization": counted once, first spelling
                 continue
             taken.add(stems)
-            for token, token_stem in zip(tokenize(term), stems):
-                if token == token_stem and (len(token) <= _SHORT or token in _FUNCTION_WORDS[language]):
+            for token, token_stem in zip(folded_words(term), stems):
+                if token == token_stem and (len(token) <= SHORT_WORD or token in FUNCTION_WORDS[language]):
                     exact.add(token)
                 else:
                     needed.add(token_stem)
@@ -385,7 +289,7 @@ def _compile_language(themes: tuple[Theme, ...], language: str) -> _LanguageMatc
     starts: dict[str, set[str]] = {}
     tiny: set[str] = set()
     for item in needed:
-        if len(item) <= _SHORT:
+        if len(item) <= SHORT_WORD:
             exact.add(item)  # short words are never stemmed, so "cue" can match as written
         for start in _starts(item, language):
             if len(start) < 3:
@@ -412,17 +316,16 @@ def _compile(themes: tuple[Theme, ...]) -> dict[str, _LanguageMatcher]:
 def _count_hits(matcher: _LanguageMatcher, scan: _Scan) -> dict[_Rule, int]:
     """How often each rule of one language matches a scanned text."""
     hits: dict[_Rule, int] = {}
-    stems: dict[str, str] = {}  # token as found -> stem, for tokens worth stemming
+    stems: dict[str, str] = {}  # word -> stem, for words worth stemming
     language, wants, words, prefixes = matcher.language, matcher.wants, matcher.words, matcher.prefixes
     for token, count in scan.counts.items():
-        form = scan.forms[token]
-        if wants(form):
-            token_stem = stem(form, language)
+        if wants(token):
+            token_stem = term_stem(token, language)
             stems[token] = token_stem
             for rule in words.get(token_stem, ()):
                 hits[rule] = hits.get(rule, 0) + count
-        for prefix, rule in prefixes.get(form[:_MIN_PREFIX], ()):
-            if form.startswith(prefix):
+        for prefix, rule in prefixes.get(token[:_MIN_PREFIX], ()):
+            if token.startswith(prefix):
                 hits[rule] = hits.get(rule, 0) + count
     if matcher.phrases:
         _count_phrases(matcher, scan, stems, hits)
@@ -520,221 +423,3 @@ def match_themes(
         ordered = dict(sorted(evidence[index].items(), key=lambda item: (-item[1], item[0])))
         matches.append(ThemeMatch(theme_id=themes[index].id, score=round(score, 2), evidence=ordered))
     return tuple(matches)
-
-
-# --- thesaurus -----------------------------------------------------------------------------
-
-
-class Thesaurus:
-    """Dutch-English term pairs, looked up by stemmed, folded words or phrases."""
-
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Index (Dutch, English) pairs in both directions."""
-        self.pairs: tuple[tuple[str, str], ...] = tuple(pairs)
-        self._partners: dict[tuple[str, str], list[str]] = {}  # (language, term) -> other-language terms
-        self._index: dict[str, dict[tuple[str, ...], list[str]]] = {"nl": {}, "en": {}}
-        for dutch, english in self.pairs:
-            for language, term, partner in (("nl", dutch, english), ("en", english, dutch)):
-                partners = self._partners.setdefault((language, term), [])
-                if partner not in partners:
-                    partners.append(partner)
-                key = stem_phrase(term, language)
-                entries = self._index[language].setdefault(key, [])
-                if term not in entries:
-                    entries.append(term)
-        self.max_words = max((len(key) for index in self._index.values() for key in index), default=0)
-
-    def __len__(self) -> int:
-        """The number of Dutch-English pairs."""
-        return len(self.pairs)
-
-    def state(self) -> dict[str, Any]:
-        """The pairs and the built index, as JSON values (see ``load_thesaurus``)."""
-        return {
-            "pairs": self.pairs,
-            "partners": [[language, term, partners] for (language, term), partners in self._partners.items()],
-            "index": {language: [[key, terms] for key, terms in index.items()] for language, index in self._index.items()},
-            "max_words": self.max_words,
-        }
-
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> Thesaurus:
-        """The thesaurus ``state()`` describes, without indexing its terms again."""
-        thesaurus = cls.__new__(cls)
-        thesaurus.pairs = tuple((dutch, english) for dutch, english in state["pairs"])
-        thesaurus._partners = {(language, term): list(partners) for language, term, partners in state["partners"]}
-        thesaurus._index = {
-            language: {tuple(key): list(terms) for key, terms in state["index"][language]} for language in LANGUAGES
-        }
-        thesaurus.max_words = int(state["max_words"])
-        return thesaurus
-
-    def languages_of(self, term: str) -> tuple[str, ...]:
-        """The languages ("nl", "en") in which ``term`` is an entry, as written in the file."""
-        return tuple(language for language in LANGUAGES if (language, term) in self._partners)
-
-    def _lookup(self, query: str, stems_by_language: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
-        """Partners, then partners' other partners, of every entry matching the given stems."""
-        found = [
-            (language, term)
-            for language, key in stems_by_language.items()
-            for term in self._index[language].get(key, ())
-        ]
-        if not found:
-            return ()
-        other = {"nl": "en", "en": "nl"}
-        result: list[str] = []
-        seen = {fold(query)}
-
-        def add(term: str) -> None:
-            if fold(term) not in seen:
-                seen.add(fold(term))
-                result.append(term)
-
-        for language, term in found:
-            for partner in self._partners[(language, term)]:
-                add(partner)
-        # The query's own forms (vluchteling for "vluchtelingen") are not equivalents, unless
-        # they also translate another match ("toon" found by Dutch stemming of "tone").
-        seen.update(fold(term) for _, term in found)
-        for language, term in found:
-            for partner in self._partners[(language, term)]:
-                for variant in self._partners[(other[language], partner)]:
-                    add(variant)
-        return tuple(result)
-
-    def words(self) -> set[str]:
-        """Every folded single word in the thesaurus (for spelling suggestions)."""
-        return {word for pair in self.pairs for term in pair for word in tokenize(term) if word.isalpha()}
-
-    def equivalents(self, phrase: str) -> tuple[str, ...]:
-        """The other-language terms for a word or phrase, and same-language variants sharing one."""
-        tokens = tokenize(phrase)
-        if not tokens:
-            return ()
-        return self._lookup(phrase, {language: tuple(stem(t, language) for t in tokens) for language in LANGUAGES})
-
-    def find_phrases(self, tokens: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
-        """Longest thesaurus entries in a token sequence, left to right: (start, end, equivalents).
-
-        ``end`` is exclusive; entries without equivalents are skipped.
-        """
-        normalised = [tuple(tokenize(token)) for token in tokens]
-        stems = {
-            language: [tuple(stem(part, language) for part in parts) for parts in normalised]
-            for language in LANGUAGES
-        }
-        found: list[tuple[int, int, tuple[str, ...]]] = []
-        start = 0
-        while start < len(tokens):
-            for end in range(min(len(tokens), start + self.max_words), start, -1):
-                keys = {
-                    language: tuple(part for parts in stems[language][start:end] for part in parts)
-                    for language in LANGUAGES
-                }
-                if not keys["nl"]:
-                    continue
-                equivalents = self._lookup(" ".join(tokens[start:end]), keys)
-                if equivalents:
-                    found.append((start, end, equivalents))
-                    start = end
-                    break
-            else:
-                start += 1
-        return found
-
-
-def _thesaurus_problem(path: Path, message: str) -> KennisError:
-    """The error for a thesaurus file that cannot be used."""
-    return KennisError(f"Thesaurus file {path} is not valid: {message}. Fix the file and try again.")
-
-
-def load_thesaurus(path: Path | None = None) -> Thesaurus:
-    """The thesaurus in a tab-separated nl/en file (default: DATA_DIR / "thesaurus.tsv").
-
-    Indexing its terms (stemming some 1,800) takes 15-20 ms, which every `kenniskamer
-    search` would pay; the index is kept in the user's cache folder, under a key made of
-    the file's bytes and this module's source, and read back in about 3 ms.
-    """
-    path = Path(path) if path is not None else DATA_DIR / THESAURUS_FILE
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-    except FileNotFoundError:
-        raise KennisError(
-            f"Thesaurus file {path} does not exist. Check the path or restore data/{THESAURUS_FILE}."
-        ) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise KennisError(f"Thesaurus file {path} cannot be read: {err}.") from err
-    cached = _cache_file(raw)
-    found = _read_cached(cached) if cached is not None else None
-    if found is not None:
-        return found
-    thesaurus = Thesaurus(_thesaurus_pairs(path, text))
-    if cached is not None:
-        _write_cached(cached, thesaurus)
-    return thesaurus
-
-
-def _thesaurus_pairs(path: Path, text: str) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    header_seen = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        cells = line.split("\t")
-        if not header_seen:
-            if [cell.strip().lower() for cell in cells] != ["nl", "en"]:
-                raise _thesaurus_problem(path, f'line {number} should be the header "nl<TAB>en", not {line!r}')
-            header_seen = True
-            continue
-        if len(cells) != 2 or not cells[0].strip() or not cells[1].strip():
-            raise _thesaurus_problem(
-                path, f"line {number} should be a Dutch term, one tab and an English term, not {line!r}"
-            )
-        dutch, english = cells[0].strip(), cells[1].strip()
-        if not tokenize(dutch) or not tokenize(english):
-            raise _thesaurus_problem(path, f"line {number} has a term without any letters: {line!r}")
-        pairs.append((dutch, english))
-    if not header_seen:
-        raise _thesaurus_problem(path, 'it has no header line "nl<TAB>en"')
-    return pairs
-
-
-# --- thesaurus: the cached index -----------------------------------------------------------
-
-
-def _cache_file(raw: bytes) -> Path | None:
-    """Where the index of a thesaurus file with these bytes is kept; None if there is no cache folder."""
-    try:
-        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kenniskamer"
-        source = Path(__file__).read_bytes()  # a change to the stemming or the index means another key
-    except (OSError, RuntimeError):  # RuntimeError: no home folder
-        return None
-    key = hashlib.sha256(raw + b"\0" + source).hexdigest()[:24]
-    return folder / f"{_CACHE_PREFIX}{key}.json"
-
-
-_CACHE_PREFIX = "thesaurus-"
-
-
-def _read_cached(path: Path) -> Thesaurus | None:
-    """The thesaurus kept in ``path``; None if there is none, or it cannot be read."""
-    try:
-        return Thesaurus.from_state(json.loads(path.read_bytes()))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None
-
-
-def _write_cached(path: Path, thesaurus: Thesaurus) -> None:
-    """Keep the thesaurus in ``path`` (written whole or not at all), and drop older versions; never fails."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(thesaurus.state(), ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, path)
-        for older in path.parent.glob(f"{_CACHE_PREFIX}*.json"):
-            if older != path:
-                older.unlink(missing_ok=True)
-    except OSError:
-        pass

@@ -1,0 +1,1 @@
+"""The package data: themes.toml, thesaurus.tsv and the demo's sample documents (installed as kenniskamer.data)."""
