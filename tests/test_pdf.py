@@ -718,3 +718,36 @@ def test_every_robustness_pdf_ends_in_extracted_or_extraction_error() -> None:
         if kind == "error":
             assert "\n" not in detail and detail.endswith("."), (name, detail)
     assert sum(kind == "ok" for kind, _, _ in results.values()) >= 30
+
+
+def _report_pages(footer: str, count: int = 6) -> list[str]:
+    body = "De commissie adviseert over risicoprofilering en de inzet van algoritmes bij de gemeente."
+    return [f"Hoofdstuk {n}\n{body}\n{body}\n{footer.format(n=n)}" for n in range(1, count + 1)]
+
+
+@pytest.mark.parametrize(
+    ("footer", "publisher"),
+    [
+        ("{n} Risicoprofilering heronderzoek – Algorithm Audit", "Algorithm Audit"),
+        ("PARTIJ VOOR DE VRIJHEID {n}", "Partij voor de Vrijheid"),
+        ("Sociaal en Cultureel Planbureau | {n}", "Sociaal en Cultureel Planbureau"),
+        ("{n} C. S. Czymara", None),  # a person's initials
+        ("{n} Czymara and Schmidt", None),  # the authors
+        ("{n} Vooringenomenheid Voorkomen", None),  # the running title
+        ("Downloaded from https://academic.oup.com {n}", None),
+        ("CDA verkiezingsprogramma {n}", None),  # not a name
+    ],
+)
+def test_a_publisher_is_read_from_the_running_lines(footer: str, publisher: str | None) -> None:
+    from indexer.pdf.publisher import find_running_publisher
+
+    found = find_running_publisher(_report_pages(footer), title="Vooringenomenheid voorkomen",
+                                   authors=["Christian Czymara", "Alexander Schmidt"])
+    assert found == publisher
+
+
+def test_the_duo_report_names_its_publisher_in_every_footer() -> None:
+    data = (Path(__file__).resolve().parents[1] / "data" / "sample"
+            / "nl_algorithmaudit_vooringenomenheid-voorkomen-cub-duo_2024.pdf").read_bytes()
+    extracted = extract_pdf(data)
+    assert extracted.publisher == "Algorithm Audit" and extracted.provenance["publisher"] == "layout"

@@ -17,6 +17,7 @@ from indexer.pdf.open import (
 )
 from indexer.pdf.pages import Pages, read_pdfium, with_fallback
 from indexer.pdf.printed import find_printed_date, find_printed_venue
+from indexer.pdf.publisher import find_running_publisher
 from indexer.pdf.title import choose_title
 from kenniskamer.errors import ExtractionError
 from kenniskamer.models import FLAG_NEEDS_OCR, Extracted
@@ -71,6 +72,8 @@ def _assemble(texts: list[str], pages: Pages, meta: Meta) -> Extracted:
     publisher, publisher_origin = metadata_publisher(meta), "metadata"
     if not publisher:
         publisher, publisher_origin = find_printed_venue(texts[0] if texts else "", authors=authors), "heuristic"
+    if not publisher:
+        publisher, publisher_origin = find_running_publisher(texts, title=title, authors=authors), "layout"
     printed_date = find_printed_date(first_pages)
     extracted = Extracted(
         mime=MIME,
