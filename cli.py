@@ -246,6 +246,8 @@ def search(
     if as_json:
         _echo_json(search_page_dict(result))
         return
+    if result.read_as is not None:
+        _err(f"Read as: {result.read_as} (a quote or bracket without its partner was left out).")
     if result.corrected_from:
         _err(f"Nothing found for {result.corrected_from!r}; showing results for {result.suggestion!r}.")
     elif result.suggestion:
@@ -676,7 +678,15 @@ def demo(port: int, no_serve: bool, library_path: Path | None) -> None:
     library = Library.open(root, create=True)
     if library.count() == 0:
         report = run(library, [str(REPO_DATA / "sample")], AddOptions(pattern="*.pdf,*.html"))
+        for item in report.items:
+            if not item.ok:
+                _err(f"failed: {item.location}: {item.message}")
         _err(f"demo library {root}: {report.summary()}")
+        if report.failed or not library.count():
+            raise click.ClickException(
+                f"The demo library {root} is incomplete: a sample could not be added (see above). "
+                f"Remove {root} and run `kenniskamer demo` again once the cause is fixed."
+            )
     if not no_serve:
         _serve(load_settings(library=root), "127.0.0.1", port, 8)
 

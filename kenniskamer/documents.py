@@ -97,6 +97,7 @@ def search_page_dict(result: SearchPage) -> dict[str, Any]:
         "corrected_from": result.corrected_from,
         "expansions": list(result.expansions),
         "notices": list(result.notices),
+        "read_as": result.read_as,
         "elapsed_ms": round(result.elapsed_ms, 1),
     }
 

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from conftest import HTML_FILE, PDF_FILE, ROBUSTNESS, SAMPLE, needs_corpus
 
 
@@ -125,6 +126,29 @@ def test_errors_are_one_line_with_exit_1(invoke, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: No library at ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unpaired_quote_or_bracket_is_searched_as_words_with_a_notice(invoke, sample_library: Path) -> None:
+    for typed, read in (('"polarization', "polarization"), ("(framing", "framing"), ("framing)", "framing")):
+        result = invoke("search", typed, "--library", sample_library)
+        assert result.exit_code == 0 and result.stdout.startswith("1. ")
+        assert f"Read as: {read} (a quote or bracket without its partner was left out)." in result.stderr
+
+
+def test_demo_exits_1_with_the_reason_when_a_sample_cannot_be_added(
+    invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cli as cli_module
+
+    samples = tmp_path / "data"
+    (samples / "sample").mkdir(parents=True)
+    (samples / "sample" / "kapot.pdf").write_bytes(b"%PDF-1.7\n% this file stops here")
+    monkeypatch.setattr(cli_module, "REPO_DATA", samples)
+    result = invoke("demo", "--no-serve", "--library", tmp_path / "demo")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"failed: {samples / 'sample' / 'kapot.pdf'}: ")
+    assert lines[-1].startswith(f"Error: The demo library {tmp_path / 'demo'} is incomplete")
 
 
 def test_a_malformed_query_is_a_user_error(invoke, sample_library: Path) -> None:

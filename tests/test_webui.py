@@ -265,6 +265,23 @@ def test_every_page_has_a_skip_link_and_one_main(client) -> None:
 # -- errors and bounds --------------------------------------------------------------------------------
 
 
+def test_an_unpaired_quote_or_bracket_gives_results_and_says_how_it_was_read(client) -> None:
+    for typed in ('"polarization', "(polarization", "polarization)"):
+        response = client.get("/", query_string={"q": typed})
+        assert response.status_code == 200
+        page = _text(response)
+        assert "Gezocht op: polarization (een aanhalingsteken of haakje zonder partner is weggelaten)." in page
+        assert 'class="hit' in page
+    api = client.get("/api/search", query_string={"q": "polarization)"}).json
+    assert api["read_as"] == "polarization" and api["total"] > 0
+
+
+def test_an_undeclared_method_gets_405_with_allow(client) -> None:
+    for path in ("/api/search", "/"):
+        response = client.open(path, method="TRACE")
+        assert response.status_code == 405 and "GET" in response.headers["Allow"]
+
+
 def test_bad_query_is_a_400_page_with_the_message(client) -> None:
     response = client.get('/?q="framing" jaar:2022..2019')
     assert response.status_code == 400

@@ -19,11 +19,11 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
-def _page(message: str, status: int) -> Any:
+def _page(message: str, status: int, headers: dict[str, str] | None = None) -> Any:
     if _wants_json():
-        return jsonify({"error": message, "status": status}), status
+        return jsonify({"error": message, "status": status}), status, headers or {}
     bad_query = request.args.get("q", "")[:500] if status == 400 else ""
-    return render_template("error.html", message=message, status=status, bad_query=bad_query), status
+    return render_template("error.html", message=message, status=status, bad_query=bad_query), status, headers or {}
 
 
 @bp.app_errorhandler(KennisError)
@@ -39,7 +39,9 @@ def show_http_error(err: HTTPException) -> Any:
     message = err.description or err.name
     if message == type(err).description:
         message = translate(f"http_{status}", getattr(g, "ui", "nl")) if status in (404, 405) else err.name
-    return _page(message, status)
+    # werkzeug's own headers, such as the Allow that a 405 must carry (RFC 9110, 15.5.6)
+    headers = {name: value for name, value in err.get_headers() if name.lower() != "content-type"}
+    return _page(message, status, headers)
 
 
 @bp.app_errorhandler(Exception)

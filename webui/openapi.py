@@ -170,6 +170,8 @@ def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
             "corrected_from": {**_NULLABLE_STRING, "description": "Set when the hits are for `suggestion` instead."},
             "expansions": {"type": "array", "items": {"type": "string"}, "description": "Also searched for (thesaurus)."},
             "notices": {"type": "array", "items": {"type": "string"}},
+            "read_as": {**_NULLABLE_STRING, "description": "How the query was read when a quote or bracket without "
+                        "its partner was left out (`\"draagvlak` is read as `draagvlak`); null otherwise."},
             "elapsed_ms": {"type": "number"},
             "links": {
                 "type": "object",
