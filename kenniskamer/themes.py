@@ -39,6 +39,13 @@ SUMMARY_WEIGHT = 2.0
 # chapters). Tuned on the 65 topical test documents.
 LENGTH_EXPONENT = 0.4
 MIN_WORDS = 1000  # shorter texts are scored as if they had this many words
+# A subject a long report treats throughout is not drowned by its length: the length
+# damping shrinks with the share of 1,000-word stretches that hold a specific term of the theme
+# (all of them: 1 - SPREAD_WEIGHT of the exponent is left). Reports under MIN_CHUNKS
+# stretches are damped as before.
+SPREAD_WEIGHT = 0.5
+CHUNK_WORDS = 1000
+MIN_CHUNKS = 3
 TERM_EXPONENT = 0.7  # per term, count ** TERM_EXPONENT: repetition adds less and less
 # A theme is assigned when its score reaches THRESHOLD and at least MIN_HITS term hits
 # (or one title hit) support it, and its score is at least RELATIVE_CUTOFF of the best one.
@@ -370,6 +377,21 @@ def _languages(language: str | None) -> tuple[str, ...]:
     return (code,) if code in LANGUAGES else LANGUAGES
 
 
+def _spread(matchers: dict[str, _LanguageMatcher], tokens: list[str], language: str | None, count: int) -> list[float]:
+    """Per theme, the share of the text's stretches of CHUNK_WORDS words that hold one of its specific terms."""
+    chunks = [tokens[start : start + CHUNK_WORDS] for start in range(0, len(tokens), CHUNK_WORDS)]
+    spread = [0.0] * count
+    if len(chunks) < MIN_CHUNKS:
+        return spread
+    for chunk in chunks:
+        scan = _Scan(tokens=chunk, counts=Counter(chunk))
+        found = {rule.theme_index for term_language in _languages(language)
+                 for rule in _count_hits(matchers[term_language], scan) if rule.weight >= STRONG_WEIGHT}
+        for index in found:
+            spread[index] += 1 / len(chunks)
+    return spread
+
+
 def match_themes(
     themes: Sequence[Theme],
     *,
@@ -386,6 +408,7 @@ def match_themes(
     parts = {"title": _scan(title or ""), "summary": _scan(summary or ""), "text": _scan(text)}
     words = max(len(parts["text"].tokens), MIN_WORDS)
     length_factor = (words / 1000) ** LENGTH_EXPONENT
+    spread = _spread(matchers, parts["text"].tokens, language, len(themes))
     scores = [0.0] * len(themes)
     hit_counts = [0] * len(themes)
     strong = [False] * len(themes)
@@ -402,7 +425,9 @@ def match_themes(
                 done.add((index, rule.term))
                 if part == "text":
                     # damped: a word repeated 100 times is not 100 times the evidence
-                    scores[index] += rule.weight * count**TERM_EXPONENT / length_factor
+                    # and divided by the length less a subject that runs through the whole text
+                    damping = length_factor ** (1 - SPREAD_WEIGHT * spread[index])
+                    scores[index] += rule.weight * count**TERM_EXPONENT / damping
                 else:
                     bonus = TITLE_WEIGHT if part == "title" else SUMMARY_WEIGHT
                     scores[index] += rule.weight * bonus * min(count, 3)
