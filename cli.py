@@ -267,7 +267,7 @@ def search(
         click.echo(f"   {doc.filename}  {where}".rstrip())
         for passage in hit.passages[:1]:
             click.echo(f"   p. {passage.page}: {passage.marked('**', '**')}")
-    _err(f"{result.total} documents, {result.elapsed_ms:.0f} ms")
+    _err(f"{result.total} document{'' if result.total == 1 else 's'}, {result.elapsed_ms:.0f} ms")
 
 
 # -- list, show, edit, remove ----------------------------------------------------------------

@@ -323,3 +323,10 @@ def test_an_empty_library_answers_every_search_with_nothing(tmp_path: Path) -> N
             assert found.total == 0 and not found.hits
             assert all(not counts or all(c.selected for c in counts) for counts in found.facets.values())
         engine.close()
+
+
+def test_a_stop_word_is_not_translated_by_the_thesaurus(sample_library: Path) -> None:
+    """"met" (with) stems like "meten" (to measure): a question's small words bring no expansions."""
+    page = SearchEngine(Library.open(sample_library)).search(SearchQuery("studenten met een migratieachtergrond"))
+    assert "measure" not in page.expansions and "migration background" in page.expansions
+    assert page.hits[0].doc.title == "Vooringenomenheid voorkomen"

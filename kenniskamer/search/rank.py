@@ -90,7 +90,7 @@ class Run:
             author = self._part("author", _analyzed(leaf.text, "other"), FIELD_BOOSTS["author"])
             if author is not None and (leaf.field == "author" or not only_stopwords(leaf.text)):
                 parts.append(author)
-        if self.expand and leaf.field is None:
+        if self.expand and leaf.field is None and not only_stopwords(leaf.text):  # "met" is not "meten"
             thesaurus = self.thesaurus
             for equivalent in thesaurus.equivalents(leaf.text):
                 # A Dutch or English term is looked for in text of its language (and of others),
