@@ -17,7 +17,7 @@ import click
 from kenniskamer.config import Settings, data_files, load_settings
 from kenniskamer.errors import KennisError
 from kenniskamer.library import Library
-from kenniskamer.models import DOC_TYPES
+from kenniskamer.models import DOC_TYPES, LANGUAGES
 from kenniskamer.startup import end_of_command
 
 REPO_DATA = Path(str(data_files()))  # the package data: themes, thesaurus and the demo's sample/
@@ -93,7 +93,7 @@ def _metadata_options(func: Any) -> Any:
         click.option("--date", help="Publication date, YYYY-MM-DD."),
         click.option("--publisher", help="Publisher or journal."),
         click.option("--type", "doc_type", type=click.Choice(list(DOC_TYPES)), help="Document type."),
-        click.option("--language", type=click.Choice(["nl", "en", "de", "fr", "es"]), help="Language of the text."),
+        click.option("--language", type=click.Choice(list(LANGUAGES)), help="Language of the text."),
         click.option("--summary", help="Summary (a few sentences)."),
         click.option("--theme", "themes", multiple=True, help="Theme id (see `kenniskamer themes`); repeat for several."),
     ]

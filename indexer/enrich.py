@@ -11,13 +11,13 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from indexer.summary import find_summary
-from kenniskamer.models import Document, Extracted, Fetched
+from kenniskamer.models import LANGUAGES, Document, Extracted, Fetched
 from kenniskamer.startup import cache_file, read_cache, write_cache
 from kenniskamer.text.dates import year_of
 from kenniskamer.text.summary import clean_summary
 from kenniskamer.themes import Theme, match_themes
 
-ROOM_LANGUAGES = ("nl", "en", "de", "fr", "es")
+ROOM_LANGUAGES = tuple(LANGUAGES)
 # py3langid is right from a few words on and its cost grows with the text: two pieces of
 # 2,000 characters (the start and the middle) decide as well as 20,000 did on the topical
 # corpus, in a fifth of the time.

@@ -9,6 +9,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from kenniskamer.index.schema import FACET_FIELDS
+
 ENV_LIBRARY = "KENNISKAMER_LIBRARY"
 
 
@@ -39,7 +41,7 @@ class Settings:
     max_query_length: int = 500  # characters
     max_page: int = 100  # deepest result page a client may ask for
     passages_per_hit: int = 3
-    facet_fields: tuple[str, ...] = ("theme", "type", "language", "year", "publisher")
+    facet_fields: tuple[str, ...] = FACET_FIELDS
     languages: tuple[str, ...] = ("nl", "en")  # interface languages, default first
     base_url: str = ""  # public address of the site, for feeds and digests
 

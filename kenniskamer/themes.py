@@ -23,12 +23,12 @@ from pathlib import Path
 from kenniskamer.config import data_files
 from kenniskamer.errors import KennisError
 from kenniskamer.models import ThemeMatch
-from kenniskamer.text.prose import FUNCTION_WORDS, SHORT_WORD, TERM_LANGUAGES, fold, term_stem, term_stems
+from kenniskamer.text.prose import FUNCTION_WORDS, SHORT_WORD, STEMMED_LANGUAGES, fold, term_stem, term_stems
 from kenniskamer.text.prose import words as folded_words
 
 THEMES_FILE = "themes.toml"
 
-LANGUAGES = TERM_LANGUAGES
+LANGUAGES = STEMMED_LANGUAGES
 
 # Scoring. A term hit counts its weight; hits in the title and summary count extra because
 # they say what a document is about, not what it mentions on the way.

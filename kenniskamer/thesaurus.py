@@ -12,7 +12,7 @@ from kenniskamer.config import data_files
 from kenniskamer.errors import KennisError
 from kenniskamer.startup import cache_file, read_cache, write_cache
 from kenniskamer.text import prose
-from kenniskamer.text.prose import TERM_LANGUAGES as LANGUAGES
+from kenniskamer.text.prose import STEMMED_LANGUAGES as LANGUAGES
 from kenniskamer.text.prose import fold, term_stem, term_stems
 from kenniskamer.text.prose import words as folded_words
 

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from kenniskamer.startup import importing_whoosh
-from kenniskamer.text.prose import WORD, fold, stem
+from kenniskamer.text.prose import STEMMED_LANGUAGES, WORD, fold, stem
 
 with importing_whoosh():
     from whoosh.analysis import Analyzer, Filter, RegexTokenizer, StopFilter
@@ -46,7 +46,7 @@ class ProseStemFilter(Filter):
 def analyzer_for(language: str) -> Analyzer:
     """The analyzer of a text field: accent and case folding, plus stop words and stemming for en/nl."""
     base = FoldingTokenizer(TOKEN_PATTERN)
-    if language in ("en", "nl"):
+    if language in STEMMED_LANGUAGES:
         return base | StopFilter(stoplist=stopwords(language), minsize=2) | ProseStemFilter(language)
     return base
 
@@ -54,7 +54,7 @@ def analyzer_for(language: str) -> Analyzer:
 @cache
 def stopwords(language: str) -> frozenset[str]:
     """The folded stop words of a language (empty for languages without a list)."""
-    if language not in ("en", "nl"):
+    if language not in STEMMED_LANGUAGES:
         return frozenset()
     return frozenset(fold(word) for word in stopwords_for_language(language))
 
@@ -71,7 +71,7 @@ def analyze_words(words: Sequence[str], language: str) -> list[str]:
     from the folded words, so the process that writes the index only adds terms.
     """
     language = "other" if language == "name" else language
-    if language not in ("en", "nl"):
+    if language not in STEMMED_LANGUAGES:
         return list(words)
     stop = analyzer_for(language).items[1]
     stops, minsize = stop.stops, stop.min

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kenniskamer.text.prose import STEMMED_LANGUAGES
+
 # Bump when a field, an analyzer or the record layout changes: an index of another
 # version asks the user to run `kenniskamer reindex`. 4: the analyzer and codec classes the
 # schema pickles by module path moved into kenniskamer.index, and words are stemmed by
@@ -17,10 +19,7 @@ from dataclasses import dataclass
 SCHEMA_VERSION = 4
 
 
-# Languages with a stemmer; text in any other language goes to the *_other fields.
-STEMMED_LANGUAGES = ("en", "nl")
-
-
+# Text in a language without a stemmer goes to the *_other fields.
 TEXT_SUFFIXES = STEMMED_LANGUAGES + ("other",)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from kenniskamer.errors import QueryError
+from kenniskamer.index.schema import FACET_FIELDS
 from kenniskamer.search.results import FacetCount
 from kenniskamer.search.table import DocTable
 
@@ -81,11 +82,10 @@ class YearFacet(Facet):
         return sorted(super()._ordered(table, counts), key=lambda item: item[0], reverse=True)
 
 
-FACETS: dict[str, Facet] = {
-    facet.name: facet
-    for facet in (ThemeFacet("theme"), ResolvedFacet("type"), ResolvedFacet("language"), YearFacet("year"),
-                  Facet("publisher"), YearFacet("decade"))
-}
+_KINDS: dict[str, type[Facet]] = {"theme": ThemeFacet, "type": ResolvedFacet, "language": ResolvedFacet,
+                                   "year": YearFacet, "publisher": Facet, "decade": YearFacet}
+# The index's facet fields, and the decade derived from the year.
+FACETS: dict[str, Facet] = {name: _KINDS[name](name) for name in (*FACET_FIELDS, "decade")}
 FILTER_FIELDS = tuple(FACETS)
 
 

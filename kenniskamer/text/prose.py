@@ -38,9 +38,10 @@ def words(text: str) -> list[str]:
 # (waarden -> waar, houding -> houd, gemeente -> meen).
 _DUTCH = "dutch_porter" if "dutch_porter" in Stemmer.algorithms() else "dutch"
 _STEMMERS = {"en": Stemmer.Stemmer("english"), "nl": Stemmer.Stemmer(_DUTCH)}
-# Theme and thesaurus terms are written in these; Dutch first, so that a term listed in both
+# The languages with a stemmer and a stop list: their text has index fields of its own, and
+# theme and thesaurus terms are written in them. Dutch first, so that a term listed in both
 # languages counts as Dutch.
-TERM_LANGUAGES = ("nl", "en")
+STEMMED_LANGUAGES = ("nl", "en")
 _STEMS: dict[str, dict[str, str]] = {language: {} for language in _STEMMERS}  # folded word -> stem
 _STEM_CACHE_LIMIT = 500_000
 
