@@ -330,3 +330,13 @@ def test_a_stop_word_is_not_translated_by_the_thesaurus(sample_library: Path) ->
     page = SearchEngine(Library.open(sample_library)).search(SearchQuery("studenten met een migratieachtergrond"))
     assert "measure" not in page.expansions and "migration background" in page.expansions
     assert page.hits[0].doc.title == "Vooringenomenheid voorkomen"
+
+
+def test_function_words_of_either_language_are_no_condition(topical_library: Path) -> None:
+    """"and" and "for" are terms in Dutch text (an English analyzer drops them): as conditions
+    they let Dutch party programmes through and kept out the study the question is after."""
+    engine = SearchEngine(Library.open(topical_library))
+    for text in ("terror attacks and support for refugees", "media coverage and support for refugees"):
+        top = [hit.doc.filename for hit in engine.search(SearchQuery(text)).hits[:3]]
+        assert "en_schmidt-catran-czymara2020_did-you-read-about-berlin.pdf" in top
+        assert not any(name.startswith("nl_") for name in top)

@@ -137,6 +137,13 @@ class Run:
             return table.all
         if isinstance(node, And):
             positives = [p for p in node.parts if not isinstance(p, Not)]
+            if node.loose:
+                # Words typed one after another: a stop word of either language ("and", "for",
+                # "de") is no condition. It is a term in the other language's fields, where
+                # "and" and "for" occur in Dutch party programmes and not in English studies
+                # (their analyzer drops them): as conditions they let Dutch documents through
+                # and kept "terror attacks and support for refugees" from the English study.
+                positives = [p for p in positives if not (isinstance(p, Words) and only_stopwords(p.text))] or positives
             needed = required_parts(len(positives)) if node.loose else len(positives)
             if needed < len(positives):
                 counts = np.zeros(table.size, dtype=np.int64)
