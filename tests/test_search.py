@@ -12,6 +12,8 @@ from indexer.pipeline import AddOptions, run
 from kenniskamer.errors import QueryError
 from kenniskamer.library import Library
 from kenniskamer.search import SearchEngine, SearchQuery
+from kenniskamer.search.passages import highlight
+from kenniskamer.text.layout import reference_spans
 
 PAGE = """<!doctype html><html lang="{lang}"><head><title>{title}</title></head>
 <body><article><h1>{title}</h1>{body}</article></body></html>"""
@@ -340,3 +342,35 @@ def test_function_words_of_either_language_are_no_condition(topical_library: Pat
         top = [hit.doc.filename for hit in engine.search(SearchQuery(text)).hits[:3]]
         assert "en_schmidt-catran-czymara2020_did-you-read-about-berlin.pdf" in top
         assert not any(name.startswith("nl_") for name in top)
+
+
+def test_a_passage_stays_out_of_the_reference_list_on_its_page() -> None:
+    text = "Framing shapes opinion, as the literature shows.\nReferences\nSmith, J. (2019). Framing effects. Politics, 3 (2), 1–9."
+    start = text.index("References")
+    passage = highlight(text, 4, {"frame"}, "en", references=(start, len(text)))
+    assert passage is not None and "Smith" not in passage.text and passage.marked().startswith("[Framing]")
+    assert highlight(text[start:], 5, {"frame"}, "en", references=(0, len(text) - start)) is None
+
+
+def test_passages_never_come_from_a_reference_list(topical_library: Path) -> None:
+    # "Refugees Unwelcome?" (Czymara 2017): its list of references starts halfway down page 12,
+    # full of "refugee" in cited titles, and runs on over page 13.
+    library = Library.open(topical_library)
+    engine = SearchEngine(library)
+    doc = next(d for d in library.documents() if d.filename == "en_czymara2017_refugees-unwelcome_ESR.pdf")
+    pages = library.pages(doc.doc_id)
+    spans = reference_spans(pages)
+    assert spans[11] is not None and spans[11][0] > 0 and spans[12] is not None
+    hit = next(h for h in engine.search(SearchQuery("refugees Germany", page_size=20)).hits if h.doc.doc_id == doc.doc_id)
+    shown = list(hit.passages) + list(engine.passages(doc.doc_id, "refugees", limit=20))
+    assert len(shown) > 10
+    for passage in shown:
+        text = pages[passage.page - 1]
+        span = spans[passage.page - 1]
+        plain = passage.text.removeprefix("… ").removesuffix(" …")
+        at = " ".join(text.split()).find(" ".join(plain.split()))
+        assert at >= 0
+        if span is not None:  # the passage lies before the reference list or after it
+            before = " ".join(text[: span[0]].split())
+            after = " ".join(text[span[1] :].split())
+            assert " ".join(plain.split()) in before or " ".join(plain.split()) in after

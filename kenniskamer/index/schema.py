@@ -15,8 +15,9 @@ from kenniskamer.text.prose import STEMMED_LANGUAGES
 # Bump when a field, an analyzer or the record layout changes: an index of another
 # version asks the user to run `kenniskamer reindex`. 4: the analyzer and codec classes the
 # schema pickles by module path moved into kenniskamer.index, and words are stemmed by
-# PyStemmer (text.prose.stem), not Whoosh's own Snowball port.
-SCHEMA_VERSION = 4
+# PyStemmer (text.prose.stem), not Whoosh's own Snowball port. 5: page records say where on
+# the page their reference list is (refs_from, refs_to), and refs marks pages mostly made of one.
+SCHEMA_VERSION = 5
 
 
 # Text in a language without a stemmer goes to the *_other fields.
@@ -49,7 +50,11 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("stamp", "id", stored=True),  # hash of the indexed metadata, for `check`
     FieldSpec("doc_id", "id", stored=True, sortable=True),
     FieldSpec("page", "number", stored=True, sortable=True),  # 0 for the doc record
-    FieldSpec("refs", "number", sortable=True),  # 1 for a page of the reference list
+    FieldSpec("refs", "number", sortable=True),  # 1 for a page mostly made of its reference list
+    # Where the page's reference list is (text.layout.reference_spans): its first character + 1
+    # (0: none) and its end (0: the end of the page), so passages are chosen outside it.
+    FieldSpec("refs_from", "number", sortable=True),
+    FieldSpec("refs_to", "number", sortable=True),
     *_text_fields("title"),
     *_text_fields("summary"),
     *_text_fields("body"),

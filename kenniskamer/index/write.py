@@ -21,7 +21,7 @@ from kenniskamer.index.schema import text_suffix
 from kenniskamer.library.catalog import Library
 from kenniskamer.models import Document
 from kenniskamer.startup import importing_whoosh
-from kenniskamer.text.layout import reference_pages
+from kenniskamer.text.layout import MOSTLY_REFERENCES, reference_share, reference_spans
 
 with importing_whoosh():
     from whoosh.writing import IndexWriter, LockError
@@ -75,15 +75,17 @@ def records_for(doc: Document, pages: Iterable[str], *, terms: Terms | None = No
         "author": authors,
     }
     pages = tuple(pages)
-    references = reference_pages(pages)
-    for number, text in enumerate(pages, start=1):
+    spans = reference_spans(pages)
+    for number, (text, span) in enumerate(zip(pages, spans), start=1):
         if text.strip():
             yield {
                 **facets,
                 "key": f"p:{doc.doc_id}:{number}",
                 "kind": "page",
                 "page": number,
-                "refs": int(number in references),
+                "refs": int(reference_share(text, span) >= MOSTLY_REFERENCES),
+                "refs_from": 0 if span is None else span[0] + 1,
+                "refs_to": 0 if span is None or span[1] >= len(text) else span[1],
                 f"title_{suffix}": doc.title if pre_title is None else pre_title,
                 f"body_{suffix}": text if pre_pages is None else pre_pages[number - 1].split(),
                 "author": authors,

@@ -20,7 +20,7 @@ from kenniskamer.index.schema import TEXT_SUFFIXES, text_suffix
 from kenniskamer.library import Library
 from kenniskamer.models import Document
 from kenniskamer.search.facets import FACETS, FILTER_FIELDS, chosen_values, facet_counts
-from kenniskamer.search.passages import highlight, marked_terms
+from kenniskamer.search.passages import best_passages, candidate_pages, marked_terms
 from kenniskamer.search.query import Or, merge_phrases, parse_query, read_query, resolve_language, resolve_type
 from kenniskamer.search.rank import Run, is_bag_of_words
 from kenniskamer.search.related import related_documents
@@ -226,7 +226,8 @@ class SearchEngine:
         """Hits with highlighted passages (their best-scoring pages) for the shown documents."""
         table = run.table
         docs = self._documents([table.doc_ids[o] for o in ordinals])
-        pages_of = {table.doc_ids[o]: run.pages(o)[:passages] for o in ordinals}
+        references = {o: table.references.get(o, {}) for o in ordinals}
+        pages_of = {table.doc_ids[o]: candidate_pages(run.pages(o), references[o], passages) for o in ordinals}
         texts = self.library.page_texts([(doc_id, page) for doc_id, pages in pages_of.items() for page in pages])
         marked = {suffix: marked_terms(run.highlight, suffix) for suffix in TEXT_SUFFIXES}
         hits = []
@@ -236,8 +237,10 @@ class SearchEngine:
                 continue
             doc = docs[doc_id]
             suffix = text_suffix(doc.language)
-            found = [highlight(texts.get((doc_id, page), ""), page, marked[suffix], suffix) for page in pages_of[doc_id]]
-            hits.append(Hit(doc, float(totals[ordinal]), tuple(p for p in found if p is not None)))
+            pages = pages_of[doc_id]
+            page_texts = {page: texts.get((doc_id, page), "") for page in pages}
+            found = best_passages(pages, page_texts, marked[suffix], suffix, limit=passages, references=references[ordinal])
+            hits.append(Hit(doc, float(totals[ordinal]), found))
         return hits
 
     def passages(self, doc_id: str, text: str, *, limit: int = 10) -> tuple[Passage, ...]:
@@ -252,12 +255,13 @@ class SearchEngine:
             return ()
         run = Run(self.thesaurus, snapshot, table, True)
         run.score(merge_phrases(tree, self.thesaurus.find_phrases), table.only(ordinal))
-        pages = run.pages(ordinal)[:limit]
+        references = table.references.get(ordinal, {})
+        pages = candidate_pages(run.pages(ordinal), references, limit)
         texts = self.library.page_texts([(doc_id, page) for page in pages])
         suffix = text_suffix(doc.language)
         marked = marked_terms(run.highlight, suffix)
-        found = (highlight(texts.get((doc_id, page), ""), page, marked, suffix) for page in pages)
-        return tuple(passage for passage in found if passage is not None)
+        page_texts = {page: texts.get((doc_id, page), "") for page in pages}
+        return best_passages(pages, page_texts, marked, suffix, limit=limit, references=references)
 
     def related(self, doc_id: str, *, limit: int = 5) -> list[Hit]:
         """Documents most like this one (shared key terms and themes)."""

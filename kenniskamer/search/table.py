@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,6 +71,7 @@ class DocTable:
         self.record_doc = owners
         self.record_page = np.array(snapshot.column("page"), dtype=np.int64)
         self.record_refs = np.array(snapshot.column("refs"), dtype=np.int64) > 0
+        self.references = _reference_spans(snapshot, owners, self.record_page, count)
         self.all = np.ones(count, dtype=bool)
         self.none = np.zeros(count, dtype=bool)
         self.postings = PostingCache(len(owners))
@@ -103,6 +105,20 @@ class DocTable:
         for mask in masks:
             result = result & mask
         return result
+
+
+def _reference_spans(snapshot: Snapshot, owners: np.ndarray, pages: np.ndarray, count: int) -> dict[int, dict[int, tuple[int, int]]]:
+    """Document ordinal -> page -> the characters (start, end) of the page's reference list, for pages with one.
+
+    The end of a list that runs to the end of the page is ``sys.maxsize``.
+    """
+    starts = np.array(snapshot.column("refs_from"), dtype=np.int64)
+    ends = np.array(snapshot.column("refs_to"), dtype=np.int64)
+    found: dict[int, dict[int, tuple[int, int]]] = {}
+    for record in np.flatnonzero((starts > 0) & (pages > 0) & (owners < count)).tolist():  # not doc records
+        span = (int(starts[record]) - 1, int(ends[record]) or sys.maxsize)
+        found.setdefault(int(owners[record]), {})[int(pages[record])] = span
+    return found
 
 
 def _ranks(keys: Sequence[str]) -> np.ndarray:

@@ -150,30 +150,127 @@ def strip_running_lines(pages: Sequence[str], *, keep: Sequence[str] = ()) -> li
     return stripped
 
 
+# -- the reference list --
+#
+# A reference list is found by its heading and by what its lines look like, so one that
+# starts halfway down a page, or runs on over pages without a heading (PNAS and Science
+# print none), is found too. A line looks like a reference when it says where a work was
+# printed (a DOI or web address, "59 (1): 128-145", "98, 956-966 (2010)", "pp. 111-127",
+# "(Eds.)", a publisher and a year) or starts as an entry does ("Bansak, Kirk (2021).",
+# "10. B. S. Lowery, D. A. Wout,", "[31] Jagat Kunwar.") and holds a year. Prose that cites
+# studies in passing ("(Iyengar et al. 2019)", "Mudde (2004)") has years but neither.
 _REFERENCES_HEADING = re.compile(
-    r"^\s*(?:\d+\.?\s*)?(references|bibliography|literature( cited)?|works cited|literatuur(lijst)?|bronnen"
-    r"|literaturverzeichnis|literatur|bibliographie|références|referencias|reference list)\s*$",
+    r"^\s*(?:\d+\.?\s*)?(references|bibliography|literature( cited)?|works cited|literatuur(lijst)?|bronnen(lijst)?"
+    r"|literaturverzeichnis|literatur|bibliographie|références|referencias|reference list|references and notes)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_BACK_MATTER = re.compile(r"^\s*(appendix|bijlage|supplementary|online appendix|anhang|annexe)\b", re.IGNORECASE | re.MULTILINE)
+# Notes are references only where what follows them reads as references (endnotes full of citations).
+_NOTES_HEADING = re.compile(r"^\s*(?:\d+\.?\s*)?(notes|endnotes|noten|eindnoten|anmerkungen|fußnoten)\s*$", re.IGNORECASE)
+_BACK_MATTER = re.compile(
+    r"^\s*(?:[A-Z]\.?\s+)?(?:online\s+)?(appendix|appendices|bijlagen?|anhang|annexe?"
+    r"|supplement(?:al|ary)?(?:\s+materials?|\s+information)?|supporting information)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d[a-z]?\b")
+_PRINTED = re.compile(
+    r"\b10\.\d{4,9}/|https?://|\bwww\.|\b\d{1,4}\s?\(\d{1,4}(?:[-–/]\d{1,4})?\)\s?[:,]\s?[A-Za-z]?\d"
+    r"|\b\d{1,4},\s?\d{1,5}\s?[–-]\s?\d{1,5}\s?\((?:19|20)\d\d\)|\b(?:pp\.?|p\.)\s?\d+\s?[–-]\s?\d+|:\s?\d{1,5}\s?[–-]\s?\d{1,5}\.|\b\d{1,4}:\d{1,5}\s?[–-]"
+    r"|\((?:eds?|red|hrsg|dir)\.\)|\b(?:university press|press|verlag|uitgeverij|publishing)\b.{0,40}\b(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+_ENTRY_START = re.compile(
+    r"^\s*(?:(?:\d{1,3}\.|\[\d{1,3}\])\s+[A-ZÀ-ÖØ-Þ]"  # "10. B. S. Lowery", "3. Robinson V", "[31] Jagat"
+    r"|(?:(?:van|de|der|den|von|le|la|da|di|ter|ten)\s+)*[A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s[A-ZÀ-ÖØ-Þ][\w'’-]+)?,?\s+"
+    r"(?:[A-Z]\.|[A-Z]{1,3}\b|[A-ZÀ-ÖØ-Þ][a-zà-ÿ]+\b(?=.*\b(?:19|20)\d\d)))"  # "Bansak, Kirk", "Robinson V", "Alaoui, M."
+)
+_REFERENCE_WINDOW = 8  # lines of text looked at together
+_REFERENCE_LINES = 4  # of them that look like references: a list (an entry takes 2-3 lines)
+_REFERENCE_YEARS = 3  # years in the window
+_REFERENCE_GAP = 12  # lines without a reference that end a list
+_HEADING_REACH = 6  # lines between a heading and the first entry under it
+_WHOLE_PAGE_REST = 80  # characters of other text that still leave a page all references
+MOSTLY_REFERENCES = 0.5  # the share of a page's text that makes it a reference page in ranking
 
 
-def reference_pages(pages: Sequence[str]) -> frozenset[int]:
-    """Page numbers (1-based) of the reference list: from its heading to an appendix or the end.
+def looks_like_reference(line: str) -> bool:
+    """True for a line of a reference list: it says where a work was printed, or starts an entry with a year."""
+    return bool(_PRINTED.search(line)) or (bool(_ENTRY_START.match(line)) and bool(_YEAR.search(line)))
 
-    Only a heading in the second half of a document counts, so a table of contents
-    that mentions "References" does not swallow the whole text.
+
+def reference_spans(pages: Sequence[str]) -> list[tuple[int, int] | None]:
+    """Per page, the characters (start, end) of its reference list or endnotes of citations, or None.
+
+    A list starts at a heading (References, Literatuur, Bronnen, ...; Notes only where
+    references follow), or where at least _REFERENCE_LINES of _REFERENCE_WINDOW lines look
+    like references, and runs over pages until an appendix heading or _REFERENCE_GAP lines
+    without a reference. Nothing in the first quarter of a document (its contents, a
+    journal's cover page) starts a list. A span that leaves fewer than _WHOLE_PAGE_REST characters of other
+    text covers the whole page.
     """
-    start = None
-    for number in range(len(pages), len(pages) // 2, -1):
-        if _REFERENCES_HEADING.search(pages[number - 1]):
-            start = number
-            break
-    if start is None:
-        return frozenset()
-    found = {start}
-    for number in range(start + 1, len(pages) + 1):
-        if _BACK_MATTER.search(pages[number - 1][:300]):
-            break
-        found.add(number)
-    return frozenset(found)
+    lines: list[tuple[int, int, int, str]] = []  # page index, start, end, text of every line with text
+    for number, page in enumerate(pages):
+        at = 0
+        for line in page.split("\n"):
+            if line.strip():
+                lines.append((number, at, at + len(line), line))
+            at += len(line) + 1
+    referencing = [looks_like_reference(text) for _, _, _, text in lines]
+    # Front matter (a contents page, a journal's cover with its DOIs) starts nothing.
+    first_page = len(pages) // 4 if len(pages) >= 4 else min(1, len(pages) - 1)
+    heading = [number >= first_page and bool(_REFERENCES_HEADING.match(text)) for number, _, _, text in lines]
+    notes = [number >= first_page and bool(_NOTES_HEADING.match(text)) for number, _, _, text in lines]
+    back = [bool(_BACK_MATTER.match(text)) for _, _, _, text in lines]
+    starts = [False] * len(lines)
+    for index in range(len(lines)):
+        window = range(index, min(len(lines), index + _REFERENCE_WINDOW))
+        if lines[index][0] < first_page:
+            continue
+        if (
+            referencing[index]
+            and sum(referencing[i] for i in window) >= _REFERENCE_LINES
+            and sum(len(_YEAR.findall(lines[i][3])) for i in window) >= _REFERENCE_YEARS
+        ):
+            starts[index] = True
+        if heading[index] and any(referencing[i] for i in range(index + 1, min(len(lines), index + 1 + _HEADING_REACH))):
+            starts[index] = True
+    inside = [False] * len(lines)
+    index = 0
+    while index < len(lines):
+        if not starts[index]:
+            index += 1
+            continue
+        begin = index
+        for before in range(index - 1, max(-1, index - 1 - _HEADING_REACH), -1):  # the heading above the first entry
+            if heading[before] or notes[before]:
+                begin = before
+                break
+            if back[before]:
+                break
+        last = end = index
+        while end + 1 < len(lines) and not back[end + 1] and end + 1 - last <= _REFERENCE_GAP:
+            end += 1
+            if referencing[end] or starts[end]:
+                last = end
+        for i in range(begin, last + 1):
+            inside[i] = True
+        index = last + 1
+    spans: list[tuple[int, int] | None] = [None] * len(pages)
+    for (number, start, end, _), listed in zip(lines, inside):
+        if listed:
+            span = spans[number]
+            spans[number] = (start, end) if span is None else (span[0], end)
+    for number, span in enumerate(spans):
+        if span is not None:
+            text = pages[number]
+            start = 0 if len(text[: span[0]].strip()) < _WHOLE_PAGE_REST else span[0]
+            end = len(text) if len(text[span[1] :].strip()) < _WHOLE_PAGE_REST else span[1]
+            spans[number] = (start, end)
+    return spans
+
+
+def reference_share(text: str, span: tuple[int, int] | None) -> float:
+    """The share of a page's text (without spaces) that its reference span covers."""
+    if span is None:
+        return 0.0
+    total = len("".join(text.split()))
+    return len("".join(text[span[0] : span[1]].split())) / total if total else 0.0

@@ -1,0 +1,91 @@
+"""Meaning fused with words: which documents meaning adds, the fused order, and the pages shown.
+
+Words (BM25F over the index, with the thesaurus) find what a query names; an offline
+multilingual sentence encoder finds what it means, in Dutch and English alike. A document
+the words do not find joins the results when its vector is close to the query's; the
+order is a weighted reciprocal rank fusion of the two rankings, weighted towards meaning
+for questions (many content words) and towards words for keywords. Tuned on the keyword
+judgments and the question judgments in tests/relevance/ (figures in bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from kenniskamer.search.query import Node, Phrase, Words, leaves
+
+RRF_K = 20.0  # the rank offset of reciprocal rank fusion: smaller trusts the top ranks more
+WORD_WEIGHT = 1.0
+MEANING_WEIGHT_KEYWORDS = 0.6  # up to KEYWORD_WORDS content words
+MEANING_WEIGHT_QUESTIONS = 1.5
+KEYWORD_WORDS = 3
+DENSE_FLOOR = 0.30  # cosine a document needs to be found by meaning alone
+DENSE_MARGIN = 0.12  # ... and at most this far below the best document's
+
+
+class Meaning(Protocol):
+    """What the engine needs of the library's vectors (kenniskamer.meaning.MeaningIndex)."""
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+    def document_scores(self, query: np.ndarray, doc_ids: Sequence[str]) -> np.ndarray: ...
+
+    def passages(self, query: np.ndarray, doc_id: str, limit: int) -> list[tuple[int, int, int, float]]: ...
+
+    def refresh(self) -> None: ...
+
+
+def meaning_text(tree: Node | None, expansions: Sequence[str]) -> str:
+    """The text to encode: the query's positive words and phrases, and what the thesaurus added."""
+    words = [leaf.text for leaf, negated in leaves(tree) if not negated and isinstance(leaf, (Words, Phrase))]
+    return " ".join([*words, *expansions]).strip()
+
+
+def content_words(tree: Node | None, is_stop: Callable[[str], bool]) -> int:
+    """How many words of the query are not stop words (a question has many)."""
+    words = [w for leaf, negated in leaves(tree) if not negated and isinstance(leaf, (Words, Phrase))
+             for w in leaf.text.split()]
+    return sum(not is_stop(word) for word in words)
+
+
+def found_by_meaning(cosines: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """The documents close enough to the query by meaning, among those the query's conditions allow."""
+    usable = allowed & ~np.isnan(cosines)
+    if not usable.any():
+        return np.zeros(len(cosines), dtype=bool)
+    values = np.where(usable, cosines, -1.0)
+    floor = max(DENSE_FLOOR, float(values.max()) - DENSE_MARGIN)
+    return usable & (values >= floor)
+
+
+def fuse(word_scores: np.ndarray, scored: np.ndarray, cosines: np.ndarray, pool: np.ndarray, words: int) -> np.ndarray:
+    """The fused relevance of every document of the pool (0 elsewhere).
+
+    Each ranking gives a document weight / (RRF_K + its rank): words over the documents they
+    scored, meaning over the pool's documents with a vector.
+    """
+    fused = np.zeros(len(pool))
+    meaning_weight = MEANING_WEIGHT_KEYWORDS if words <= KEYWORD_WORDS else MEANING_WEIGHT_QUESTIONS
+    by_words = np.flatnonzero(pool & scored & (word_scores > 0))
+    if len(by_words):
+        order = by_words[np.argsort(-word_scores[by_words], kind="stable")]
+        fused[order] += WORD_WEIGHT / (RRF_K + np.arange(1, len(order) + 1))
+    by_meaning = np.flatnonzero(pool & ~np.isnan(cosines))
+    if len(by_meaning):
+        order = by_meaning[np.argsort(-cosines[by_meaning], kind="stable")]
+        fused[order] += meaning_weight / (RRF_K + np.arange(1, len(order) + 1))
+    return fused
+
+
+def fused_pages(word_pages: Sequence[int], meaning_pages: Sequence[int], words: int, limit: int) -> list[int]:
+    """A document's pages in the fused order of its word-ranked and its meaning-ranked pages."""
+    meaning_weight = MEANING_WEIGHT_KEYWORDS if words <= KEYWORD_WORDS else MEANING_WEIGHT_QUESTIONS
+    score: dict[int, float] = {}
+    for rank, page in enumerate(word_pages, start=1):
+        score[page] = score.get(page, 0.0) + WORD_WEIGHT / (RRF_K + rank)
+    for rank, page in enumerate(dict.fromkeys(meaning_pages), start=1):
+        score[page] = score.get(page, 0.0) + meaning_weight / (RRF_K + rank)
+    return sorted(score, key=lambda page: -score[page])[:limit]
