@@ -1,12 +1,15 @@
-"""Relevance of the search engine on the judged queries in judgments.toml.
+"""Relevance of the search engine on the judged queries in judgments.toml and questions.toml.
 
 Prints nDCG@10, recall@10 and MRR per query language and overall, with and without
 the thesaurus, for a library built from ../shared/corpus/topical:
 
     python tests/relevance/evaluate.py --library /tmp/topical-library
     python tests/relevance/evaluate.py --build   # builds the library in a temp folder first
+    python tests/relevance/evaluate.py --build --set questions   # the question-style set
 
-The judgments were made by reading the documents (see the header of judgments.toml).
+--set keywords (the default) is judgments.toml, the keyword queries; --set questions is
+questions.toml, questions as researchers, policy makers and NGO staff ask them; --set all
+is both. The judgments were made by reading the documents (see the headers of the files).
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ from kenniskamer.library import Library  # noqa: E402
 from kenniskamer.search import SearchEngine, SearchQuery  # noqa: E402
 
 JUDGMENTS = Path(__file__).with_name("judgments.toml")
+QUESTIONS = Path(__file__).with_name("questions.toml")
+SETS: dict[str, tuple[Path, ...]] = {
+    "keywords": (JUDGMENTS,),
+    "questions": (QUESTIONS,),
+    "all": (JUDGMENTS, QUESTIONS),
+}
 TOPICAL = REPO.parent / "shared" / "corpus" / "topical"
 CUTOFF = 10
 
@@ -46,6 +55,17 @@ def load_judgments(path: Path = JUDGMENTS) -> list[Judged]:
     """The judged queries."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return [Judged(q["id"], q["text"], q["lang"], q["kind"], dict(q["judgments"])) for q in data["query"]]
+
+
+def load_set(name: str = "keywords") -> list[Judged]:
+    """The judged queries of a named set: 'keywords', 'questions' or 'all' (both)."""
+    if name not in SETS:
+        raise ValueError(f"unknown set {name!r}: choose from {', '.join(SETS)}")
+    judged = [query for path in SETS[name] for query in load_judgments(path)]
+    ids = [query.id for query in judged]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"query ids repeat across the files of set {name!r}")
+    return judged
 
 
 def ndcg(ranked: list[str], grades: dict[str, int], k: int = CUTOFF) -> float:
@@ -111,12 +131,18 @@ def main() -> None:
     parser.add_argument("--library", type=Path, help="a library built from the topical corpus")
     parser.add_argument("--build", action="store_true", help="build the library first (in --library or a temp folder)")
     parser.add_argument("--per-query", action="store_true", help="also print every query's figures")
+    parser.add_argument(
+        "--set",
+        choices=sorted(SETS),
+        default="keywords",
+        help="which judgments: keywords (judgments.toml, the default), questions (questions.toml) or all",
+    )
     args = parser.parse_args()
     root = args.library or Path(tempfile.mkdtemp(prefix="kk-relevance-")) / "library"
     library = build_library(root) if args.build or not args.library else Library.open(root)
-    judged = load_judgments()
+    judged = load_set(args.set)
     engine = SearchEngine(library)
-    print(f"{len(judged)} queries on {library.count()} documents ({root})")
+    print(f"{len(judged)} queries ({args.set}) on {library.count()} documents ({root})")
     print(f"{'':22}{'nDCG@10':>9}{'recall@10':>11}{'MRR':>7}{'n':>5}")
     for expand in (True, False):
         scores = run_queries(engine, judged, expand=expand)
