@@ -264,7 +264,7 @@ def search(
         doc = hit.doc
         where = f"p. {hit.page}" if hit.page else ""
         click.echo(f"{number}. {doc.title} ({doc.year or 'n.d.'})  [{doc.doc_id}]")
-        click.echo(f"   {doc.filename}  {where}".rstrip())
+        click.echo(f"   {doc.filename}  {where}{'  (found by meaning)' if hit.by_meaning else ''}".rstrip())
         for passage in hit.passages[:1]:
             click.echo(f"   p. {passage.page}: {passage.marked('**', '**')}")
     _err(f"{result.total} document{'' if result.total == 1 else 's'}, {result.elapsed_ms:.0f} ms")

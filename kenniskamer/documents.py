@@ -74,6 +74,7 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
         "publisher": doc.publisher,
         "added": doc.added,
         "passages": [passage_dict(p) for p in hit.passages],
+        "found_by_meaning": hit.by_meaning,
     }
 
 

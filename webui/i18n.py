@@ -16,6 +16,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "corrected": ("Niets gevonden voor", "Nothing found for"),
     "showing_for": ("resultaten voor", "showing results for"),
     "also_searched": ("Ook gezocht op", "Also searched for"),
+    "by_meaning": ("gevonden op betekenis", "found by meaning"),
+    "by_meaning_title": ("Geen woord van de zoekvraag staat erin; het gaat wel over wat u vraagt.", "None of the query's words occur in it, but it is about what you asked."),
     "read_as": ("Gezocht op: {query} (een aanhalingsteken of haakje zonder partner is weggelaten).", "Searched for: {query} (a quote or bracket without its partner was left out)."),
     "not_all_words": ("Geen document bevat alle woorden; documenten met een deel ervan.", "No document holds every word; showing documents with some of them."),
     "page": ("p.", "p."),

@@ -139,6 +139,8 @@ def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
             "publisher": _NULLABLE_STRING,
             "added": {"type": "string", "description": "When it was added (ISO 8601, UTC)."},
             "passages": {"type": "array", "items": _ref("Passage")},
+            "found_by_meaning": {"type": "boolean", "description": "Found by meaning alone: no word of the query "
+                                 "occurs in it (its passages are the stretches closest in meaning)."},
             "links": _ref("DocumentLinks"),
         },
     }

@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,9 +21,10 @@ from kenniskamer.index.schema import TEXT_SUFFIXES, text_suffix
 from kenniskamer.library import Library
 from kenniskamer.models import Document
 from kenniskamer.search.facets import FACETS, FILTER_FIELDS, chosen_values, facet_counts
-from kenniskamer.search.passages import best_passages, candidate_pages, marked_terms
-from kenniskamer.search.query import Or, merge_phrases, parse_query, read_query, resolve_language, resolve_type
-from kenniskamer.search.rank import Run, is_bag_of_words
+from kenniskamer.search.hybrid import Meaning, content_words, found_by_meaning, fuse, fused_pages, meaning_text
+from kenniskamer.search.passages import PASSAGE_CHARS, SPARE_PAGES, candidate_pages, highlight, marked_terms
+from kenniskamer.search.query import Node, Or, merge_phrases, parse_query, read_query, resolve_language, resolve_type
+from kenniskamer.search.rank import Run, is_bag_of_words, only_stopwords
 from kenniskamer.search.related import related_documents
 from kenniskamer.search.results import Hit, Passage, SearchPage, SearchQuery
 from kenniskamer.search.suggest import Suggester
@@ -33,6 +35,7 @@ from kenniskamer.thesaurus import Thesaurus, load_thesaurus
 
 SORTS = ("relevance", "newest", "added")
 FRESHNESS_SECONDS = 1.0  # how often a search checks for a newer commit
+PASSAGE_CANDIDATES = 12  # stretches of a document meaning ranks to choose its pages from
 
 __all__ = ["FILTER_FIELDS", "FRESHNESS_SECONDS", "SORTS", "SearchEngine"]
 
@@ -40,8 +43,18 @@ __all__ = ["FILTER_FIELDS", "FRESHNESS_SECONDS", "SORTS", "SearchEngine"]
 class SearchEngine:
     """Searches one library; reuses its snapshot until the index changes."""
 
-    def __init__(self, library: Library, *, themes: Sequence[Theme] | None = None, thesaurus: Thesaurus | None = None):
+    def __init__(
+        self,
+        library: Library,
+        *,
+        themes: Sequence[Theme] | None = None,
+        thesaurus: Thesaurus | None = None,
+        meaning: Meaning | bool = True,
+    ):
+        """``meaning``: True opens the library's vectors when first needed (if the library has
+        them and meaning search is on), False searches by words alone, or a Meaning to use."""
         self.library = library
+        self._meaning: Meaning | bool | None = meaning
         self._themes = None if themes is None else tuple(themes)
         self.thesaurus = load_thesaurus() if thesaurus is None else thesaurus
         self._suggester = Suggester(library, self.thesaurus)
@@ -201,11 +214,19 @@ class SearchEngine:
                 found = loose
                 tree = Or(tree.parts)  # type: ignore[union-attr]
                 notices.append("no-document-has-all-words")
+        by_words = found
+        sense = self._sense(run, tree)
+        relevance = None
+        if sense is not None:
+            found = found | found_by_meaning(sense.cosines, run.conditions(tree))
         matched = found & selected
-        ranked, totals = run.rank(tree, matched, query.sort)
+        if sense is not None:
+            words_score, scored = run.score(tree, matched)
+            relevance = fuse(words_score, scored, sense.cosines, matched, sense.words)
+        ranked, totals = run.rank(tree, matched, query.sort, relevance=relevance)
         start = (query.page - 1) * query.page_size
         shown = ranked[start : start + query.page_size].tolist()
-        hits = self._hits(run, shown, totals, query.passages)
+        hits = self._hits(run, shown, totals, query.passages, sense, by_words)
         # A document removed from the catalog stays in the index until the remover's index
         # commit, a moment later: it is not shown, so it is not counted either.
         total = int(matched.sum()) - (len(shown) - len(hits))
@@ -222,13 +243,38 @@ class SearchEngine:
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _hits(self, run: Run, ordinals: Sequence[int], totals: np.ndarray, passages: int) -> list[Hit]:
-        """Hits with highlighted passages (their best-scoring pages) for the shown documents."""
+    def _sense(self, run: Run, tree: Node | None) -> _Sense | None:
+        """The query's vector and every document's closeness to it; None without meaning or words."""
+        meaning = self._meaning_index()
+        text = meaning_text(tree, run.expansions)
+        if meaning is None or not text:
+            return None
+        vector = meaning.encode_query(text)
+        return _Sense(vector, meaning.document_scores(vector, run.table.doc_ids), content_words(tree, only_stopwords))
+
+    def _meaning_index(self) -> Meaning | None:
+        """The library's vectors, opened when first needed and refreshed at most once a second."""
+        if self._meaning is True:
+            from kenniskamer.meaning import MeaningIndex  # the encoder loads only when a search needs it
+
+            self._meaning = MeaningIndex.open(self.library) or False
+        if self._meaning is False or self._meaning is None:
+            return None
+        assert not isinstance(self._meaning, bool)
+        self._meaning.refresh()
+        return self._meaning
+
+    def _hits(
+        self, run: Run, ordinals: Sequence[int], totals: np.ndarray, passages: int, sense: _Sense | None = None,
+        by_words: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """Hits with their passages (the best pages by words, and by meaning too) for the shown documents."""
         table = run.table
         docs = self._documents([table.doc_ids[o] for o in ordinals])
-        references = {o: table.references.get(o, {}) for o in ordinals}
-        pages_of = {table.doc_ids[o]: candidate_pages(run.pages(o), references[o], passages) for o in ordinals}
-        texts = self.library.page_texts([(doc_id, page) for doc_id, pages in pages_of.items() for page in pages])
+        pages_of = {table.doc_ids[o]: self._pages(run, o, sense, passages) for o in ordinals}
+        texts = self.library.page_texts(
+            [(doc_id, page) for doc_id, pages in pages_of.items() for page, _ in pages]
+        )
         marked = {suffix: marked_terms(run.highlight, suffix) for suffix in TEXT_SUFFIXES}
         hits = []
         for ordinal in ordinals:
@@ -237,11 +283,27 @@ class SearchEngine:
                 continue
             doc = docs[doc_id]
             suffix = text_suffix(doc.language)
-            pages = pages_of[doc_id]
-            page_texts = {page: texts.get((doc_id, page), "") for page in pages}
-            found = best_passages(pages, page_texts, marked[suffix], suffix, limit=passages, references=references[ordinal])
-            hits.append(Hit(doc, float(totals[ordinal]), found))
+            references = table.references.get(ordinal, {})
+            found = _passages(pages_of[doc_id], texts, doc_id, marked[suffix], suffix, references, passages)
+            alone = by_words is not None and not by_words[ordinal]
+            hits.append(Hit(doc, float(totals[ordinal]), found, by_meaning=alone))
         return hits
+
+    def _pages(self, run: Run, ordinal: int, sense: _Sense | None, limit: int) -> list[tuple[int, tuple[int, int] | None]]:
+        """The pages worth reading for ``limit`` passages of a document, best first, each with the
+        stretch meaning chose on it (None: the words choose). No page that is all reference list."""
+        references = run.table.references.get(ordinal, {})
+        word_pages = candidate_pages(run.pages(ordinal), references, limit)
+        meaning = self._meaning if sense is not None and not isinstance(self._meaning, bool) else None
+        if meaning is None or sense is None:
+            return [(page, None) for page in word_pages]
+        spans: dict[int, tuple[int, int]] = {}
+        for page, begin, end, _ in meaning.passages(sense.vector, run.table.doc_ids[ordinal], PASSAGE_CANDIDATES):
+            low, high = references.get(page, (1, 0))
+            if page not in spans and not (begin < high and end > low):  # a stretch of the reference list is no passage
+                spans[page] = (begin, end)
+        chosen = fused_pages(word_pages, list(spans), sense.words, limit + SPARE_PAGES)
+        return [(page, spans.get(page)) for page in chosen]
 
     def passages(self, doc_id: str, text: str, *, limit: int = 10) -> tuple[Passage, ...]:
         """The best passages of one document for a query, best first: its pages as the ranker scores them."""
@@ -254,14 +316,13 @@ class SearchEngine:
         if ordinal is None:  # in the catalog, not yet in the index
             return ()
         run = Run(self.thesaurus, snapshot, table, True)
-        run.score(merge_phrases(tree, self.thesaurus.find_phrases), table.only(ordinal))
-        references = table.references.get(ordinal, {})
-        pages = candidate_pages(run.pages(ordinal), references, limit)
-        texts = self.library.page_texts([(doc_id, page) for page in pages])
+        tree = merge_phrases(tree, self.thesaurus.find_phrases)
+        run.score(tree, table.only(ordinal))
+        pages = self._pages(run, ordinal, self._sense(run, tree), limit)
+        texts = self.library.page_texts([(doc_id, page) for page, _ in pages])
         suffix = text_suffix(doc.language)
         marked = marked_terms(run.highlight, suffix)
-        page_texts = {page: texts.get((doc_id, page), "") for page in pages}
-        return best_passages(pages, page_texts, marked, suffix, limit=limit, references=references)
+        return _passages(pages, texts, doc_id, marked, suffix, table.references.get(ordinal, {}), limit)
 
     def related(self, doc_id: str, *, limit: int = 5) -> list[Hit]:
         """Documents most like this one (shared key terms and themes)."""
@@ -279,6 +340,49 @@ class SearchEngine:
             except DocumentNotFoundError:  # removed from the catalog, index not yet repaired
                 continue
         return found
+
+
+@dataclass(frozen=True)
+class _Sense:
+    """A query as meaning search sees it."""
+
+    vector: np.ndarray
+    cosines: np.ndarray  # per document ordinal; NaN without a vector
+    words: int  # content words of the query
+
+
+def _passages(
+    pages: Sequence[tuple[int, tuple[int, int] | None]],
+    texts: Mapping[tuple[str, int], str],
+    doc_id: str,
+    terms: set[str],
+    suffix: str,
+    references: Mapping[int, tuple[int, int]],
+    limit: int,
+) -> tuple[Passage, ...]:
+    """Up to ``limit`` passages of the pages in order: the query's words marked where a page has
+    them outside its reference list, else the stretch meaning chose there."""
+    found: list[Passage] = []
+    for page, span in pages:
+        if len(found) >= limit:
+            break
+        text = texts.get((doc_id, page), "")
+        passage = highlight(text, page, terms, suffix, references=references.get(page))
+        if passage is None and span is not None:
+            passage = _stretch(text, page, span)
+        if passage is not None:
+            found.append(passage)
+    return tuple(found)
+
+
+def _stretch(text: str, page: int, span: tuple[int, int]) -> Passage | None:
+    """The stretch of a page meaning chose, unmarked, at most a passage long."""
+    begin, end = span
+    stretch = " ".join(text[begin:end].split())
+    if len(stretch) > PASSAGE_CHARS:
+        cut = stretch.rfind(" ", 0, PASSAGE_CHARS)
+        stretch = stretch[: cut if cut > 0 else PASSAGE_CHARS] + " …"
+    return Passage(page, ((stretch, False),)) if stretch else None
 
 
 def _close_all(snapshots: list[Snapshot]) -> None:

@@ -255,10 +255,36 @@ class Run:
         self._pages = (page_owners, page_numbers, page_scores)
         return totals[: table.size], scored[: table.size]
 
-    def rank(self, tree: Node | None, matched: np.ndarray, sort: str) -> tuple[np.ndarray, np.ndarray]:
-        """The matched documents in the asked order, and every document's score."""
+    def conditions(self, node: Node | None) -> np.ndarray:
+        """The documents the tree allows apart from its free words: fields, years, values, NOT.
+
+        What meaning search may add to: ``thema:framing vluchtelingen`` lets meaning find
+        documents about refugees without the word, but only among those on framing.
+        """
+        table = self.table
+        if node is None or (isinstance(node, (Words, Phrase)) and node.field is None):
+            return table.all
+        if isinstance(node, And):
+            result = table.all
+            for part in node.parts:
+                result = result & self.conditions(part)
+            return result
+        if isinstance(node, Or):
+            masks = [self.conditions(part) for part in node.parts]
+            return table.all if any(mask.all() for mask in masks) else np.logical_or.reduce(masks)
+        return self.documents(node)
+
+    def rank(
+        self, tree: Node | None, matched: np.ndarray, sort: str, *, relevance: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The matched documents in the asked order, and every document's score.
+
+        ``relevance`` replaces the word scores as the score (meaning fused in, kenniskamer.search.hybrid).
+        """
         table = self.table
         totals, scored = self.score(tree, matched)
+        if relevance is not None:
+            totals, scored = relevance, relevance > 0
         ordinals = np.flatnonzero(matched)
         score = totals[ordinals]
         if sort == "newest" or (sort == "relevance" and not scored.any()):

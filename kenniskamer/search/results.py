@@ -45,6 +45,7 @@ class Hit:
     doc: Document
     score: float
     passages: tuple[Passage, ...] = ()
+    by_meaning: bool = False  # found by meaning alone: no word of the query matched it
 
     @property
     def page(self) -> int | None:
