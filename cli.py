@@ -7,10 +7,14 @@ Exit codes: 0 ok, 1 a KennisError or a batch in which anything failed, 2 bad usa
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+# Before numpy is imported (kenniskamer.startup.one_blas_thread says why): one BLAS thread.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click
 

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from kenniskamer.index.write import Terms
 from kenniskamer.models import Document, Fetched
+from kenniskamer.startup import one_blas_thread
 
 QUEUE_DEPTH = 2  # tasks handed to a worker at once, so it never waits for the parent
 WAITING_LIMIT = 16  # finished files held back while an earlier one is still being read
@@ -185,7 +186,8 @@ def _worker_main(
     for conn in inherited:  # other workers' pipes: keep them from seeing this process as a reader/writer
         conn.close()
     os.nice(WORKER_NICENESS)
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # numpy (language model) in each worker: one thread is plenty
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # numpy (language model, encoder) in each worker: one thread is plenty
+    one_blas_thread()  # ... and numpy, imported before the fork, has already started its threads
     _quiet()
     reader = reader.warm_up()  # before the first task, so its time limit counts reading the file only
     _limit_memory(memory_mb)
