@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kenniskamer.index.write import Terms
+from kenniskamer.meaning.vectors import DocumentVectors
 from kenniskamer.models import Document, Fetched
 from kenniskamer.startup import one_blas_thread
 
@@ -58,6 +59,7 @@ class Prepared:
     sample: str  # the text sample near-duplicate checks compare
     vocabulary: str  # the distinct folded words for "did you mean", space-separated
     terms: Terms  # the index terms, analysed for the document's language
+    vectors: DocumentVectors | None = None  # for search by meaning; None with meaning off
 
 
 @dataclass(frozen=True)
