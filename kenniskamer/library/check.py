@@ -158,10 +158,11 @@ def sync_index(library: Library) -> int:
 
     Run at the start of every write, so an interrupted earlier run is repaired.
     """
-    # Vectors are left to `check --repair` and `reindex`: encoding them here would hold up
-    # every add of a library that has none yet (one made before search by meaning, or with it off).
-    report = check_library(library, verify_checksums=False, vectors=False)
-    if report.index_ok:
+    # Vectors too, without re-hashing texts: a crash after the catalog row leaves a document
+    # without them. (A library made before search by meaning, or with it off, is encoded whole
+    # by its first write with meaning on: `reindex` does the same with progress.)
+    report = check_library(library, verify_checksums=False)
+    if report.index_ok and report.vectors_ok:
         return 0
     report.orphan_originals = []  # left for `check --repair`, which says what it removes
     _repair(library, report)

@@ -225,8 +225,12 @@ class USEMultilingual:
             return self._long
 
     def warm_up(self) -> None:
-        """Load the bulk tokenizer now (an ingest worker, before its first file)."""
-        self._bulk()
+        """Load the bulk tokenizer and encode a sentence (an ingest worker, before its first file and memory limit).
+
+        The first matrix product makes OpenBLAS allocate its work buffers (tens of MB): done
+        here, they do not count against the memory a worker may use per file.
+        """
+        self._bulk().encode(["Draagvlak voor de opvang van vluchtelingen."])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """A (len(texts), 512) float32 array of L2-normalised rows; an empty text gets the unknown token's vector."""
