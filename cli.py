@@ -7,10 +7,14 @@ Exit codes: 0 ok, 1 a KennisError or a batch in which anything failed, 2 bad usa
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+# Before numpy is imported (kenniskamer.startup.one_blas_thread says why): one BLAS thread.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click
 
@@ -43,11 +47,14 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
 
 
 def _settings(library_path: Path | None) -> Settings:
-    return load_settings(library=library_path)
+    context = click.get_current_context(silent=True)
+    meaning = False if context is not None and (context.find_root().obj or {}).get("no_meaning") else None
+    return load_settings(library=library_path, meaning=meaning)
 
 
 def _open(library_path: Path | None, *, create: bool = False) -> Library:
-    return Library.open(_settings(library_path).library, create=create)
+    settings = _settings(library_path)
+    return Library.open(settings.library, create=create, meaning=settings.meaning)
 
 
 def _echo_json(data: Any) -> None:
@@ -60,7 +67,10 @@ def _err(message: str) -> None:
 
 @click.group(cls=KennisGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="kenniskamer", message="%(version)s")
-def cli() -> None:
+@click.option("--no-meaning", is_flag=True,
+              help="Words only: no search by meaning, no encoder, no vectors (also KENNISKAMER_MEANING=0).")
+@click.pass_context
+def cli(ctx: click.Context, no_meaning: bool) -> None:
     """Kenniskamer: search a knowledge room of research on public support for migration.
 
     \b
@@ -68,6 +78,7 @@ def cli() -> None:
       kenniskamer add reports/ --library ~/kenniskamer
       kenniskamer search "draagvlak vluchtelingen" --library ~/kenniskamer
     """
+    ctx.obj = {"no_meaning": no_meaning}
 
 
 # -- add -----------------------------------------------------------------------------------
@@ -145,9 +156,10 @@ def add(
     targets = list(expand_locations(given, pattern=pattern))
     if not targets:
         raise click.ClickException(f"No files matching {pattern!r} in {', '.join(given)}.")
-    root = _settings(library_path).library
+    settings = _settings(library_path)
+    root = settings.library
     # A dry run stores nothing: without a library it only skips the duplicate check.
-    library = None if dry_run and not Library.exists(root) else Library.open(root, create=True)
+    library = None if dry_run and not Library.exists(root) else Library.open(root, create=True, meaning=settings.meaning)
     options = AddOptions(
         password=password, allow_duplicate=allow_duplicate, allow_private=allow_private, dry_run=dry_run,
         overrides=overrides, timeout=timeout, **({"jobs": jobs} if jobs else {}),
@@ -520,7 +532,25 @@ def reindex(doc_ids: tuple[str, ...], extract: bool, jobs: int | None, timeout: 
         raise click.UsageError("Document ids go with --extract; without it the whole index is rebuilt.")
     with library.writing():
         count = rebuild_index(library, procs=2 if library.count() > 200 else 1)
-    click.echo(f"reindexed {count} documents in {time.monotonic() - started:.1f} s")
+        encoded = _update_vectors(library)
+    vectors = f", encoded the vectors of {encoded}" if encoded else ""
+    click.echo(f"reindexed {count} documents{vectors} in {time.monotonic() - started:.1f} s")
+
+
+def _update_vectors(library: Library) -> int:
+    """Vectors for the documents that lack them or whose text changed (all of them for a new model), with progress."""
+    if not library.meaning:
+        return 0
+    from kenniskamer.meaning.sync import check_vectors, repair_vectors
+
+    report = check_vectors(library)
+    if report.to_encode:
+        _err(f"encoding the vectors of {len(report.to_encode)} documents (search by meaning)")
+    progress = _Progress(len(report.to_encode), enabled=sys.stderr.isatty())
+    try:
+        return repair_vectors(library, report, on_item=lambda _doc_id: progress.step(0))
+    finally:
+        progress.clear()
 
 
 @cli.command()
@@ -675,7 +705,7 @@ def demo(port: int, no_serve: bool, library_path: Path | None) -> None:
     from indexer.pipeline import AddOptions, run
 
     root = library_path or Path("demo-library")
-    library = Library.open(root, create=True)
+    library = Library.open(root, create=True, meaning=_settings(root).meaning)
     if library.count() == 0:
         report = run(library, [str(REPO_DATA / "sample")], AddOptions(pattern="*.pdf,*.html"))
         for item in report.items:
@@ -688,7 +718,7 @@ def demo(port: int, no_serve: bool, library_path: Path | None) -> None:
                 f"Remove {root} and run `kenniskamer demo` again once the cause is fixed."
             )
     if not no_serve:
-        _serve(load_settings(library=root), "127.0.0.1", port, 8)
+        _serve(_settings(root), "127.0.0.1", port, 8)
 
 
 def main() -> None:

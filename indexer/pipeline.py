@@ -1,12 +1,14 @@
-"""The one place that knows the order of the stages: fetch -> extract -> enrich -> dedupe -> store.
+"""The one place that knows the order of the stages: fetch -> extract -> enrich -> encode -> dedupe -> store.
 
 Worker processes (indexer.workers), each file with a time and memory limit, fetch, extract
 and enrich a file and prepare it for storage: its text is folded once, and the content key,
-the sample for near-duplicate checks, the vocabulary and the index terms all come from that.
-So a decompression bomb or a looping file fails that file only, and the parent process is
-left with the writes: for each document, in this order, the original (atomic rename), the
-catalog row (one transaction) and the index (one writer, committed every few seconds and
-at the end). A crash between catalog and index is repaired at the start of the next write.
+the sample for near-duplicate checks, the vocabulary and the index terms all come from that;
+with meaning on, the document and its passages are encoded too (kenniskamer.meaning). So a
+decompression bomb or a looping file fails that file only, and the parent process is left
+with the writes: for each document, in this order, the original (atomic rename), the catalog
+row (one transaction), then the index (one writer, committed every few seconds and at the
+end) and the vectors (beside the index). A crash between catalog and index is repaired at
+the start of the next write; missing vectors by `check --repair` or `reindex`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from kenniskamer.index.write import Terms
 from kenniskamer.library import Library, utc_now
 from kenniskamer.library.catalog import extension_for
 from kenniskamer.library.check import sync_index
+from kenniskamer.meaning.encoder import Encoder
+from kenniskamer.meaning.store import VectorStore
+from kenniskamer.meaning.vectors import DocumentVectors, document_text, encode_document, text_hash
 from kenniskamer.models import FLAG_NEEDS_OCR, Document, Fetched
 from kenniskamer.text.prose import words as folded_words
 from kenniskamer.themes import Theme
@@ -123,8 +128,10 @@ def process(fetched: Fetched, themes: Sequence[Theme], *, password: str | None, 
     return doc, extracted.pages
 
 
-def prepare(fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str) -> Prepared:
-    """Extract and enrich a file, then fold its text once for the key, sample, vocabulary and index terms."""
+def prepare(
+    fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str, encoder: Encoder | None = None
+) -> Prepared:
+    """Extract and enrich a file, fold its text once for the key, sample, vocabulary and index terms; encode it."""
     doc, pages = process(fetched, themes, password=password, added=added)
     per_page = page_words(pages)
     language = text_suffix(doc.language)
@@ -146,6 +153,7 @@ def prepare(fetched: Fetched, themes: Sequence[Theme], *, password: str | None, 
         sample=sample_of(per_page) if key else "",
         vocabulary=" ".join(sorted(vocabulary)),
         terms=terms,
+        vectors=encode_document(doc, pages, encoder) if encoder is not None else None,
     )
 
 
@@ -157,14 +165,23 @@ class FileReader:
     password: str | None
     allow_private: bool
     known_hashes: frozenset[str]  # files with these bytes are duplicates: not worth extracting
+    encode: bool = False  # compute the vectors for search by meaning
+    encoder: Encoder | None = None  # set by warm_up in the worker when ``encode``
 
     def warm_up(self) -> FileReader:
-        """Import the extractors, load the language model (about a second, in each worker at once) and the themes."""
+        """Import the extractors, load the language model and encoder (in each worker at once) and the themes."""
         from indexer import enrich, extract  # noqa: F401
         from kenniskamer.themes import load_themes
 
         enrich.detect_language("warm up the language model with a few words of text")
-        return self if self.themes is not None else replace(self, themes=load_themes())
+        reader = self if self.themes is not None else replace(self, themes=load_themes())
+        if self.encode:
+            from kenniskamer.meaning.encoder import load_encoder
+
+            encoder = load_encoder()
+            encoder.warm_up()
+            reader = replace(reader, encoder=encoder)
+        return reader
 
     def __call__(self, task: Task) -> Prepared | Duplicate | Failed:
         """Fetch and prepare one file; a file whose bytes are known is a Duplicate, a bad one Failed."""
@@ -176,7 +193,7 @@ class FileReader:
                 sha256 = hashlib.sha256(fetched.data).hexdigest()
                 if sha256 in self.known_hashes:
                     return Duplicate(sha256)
-            return prepare(fetched, self.themes or (), password=self.password, added=task.added)
+            return prepare(fetched, self.themes or (), password=self.password, added=task.added, encoder=self.encoder)
         except KennisError as err:
             return Failed(str(err))
         except MemoryError:
@@ -239,6 +256,7 @@ def _run(
         password=options.password,
         allow_private=options.allow_private,
         known_hashes=frozenset(hashes),
+        encode=library is not None and library.meaning and not options.dry_run,
     )
     writing = library is not None and not options.dry_run
     pool = start_pool(locations, reader, options)  # the workers start on the first files right away
@@ -333,4 +351,16 @@ def _add_one(
     known.add(doc.doc_id, doc.title, doc.content_key, prepared.sample)
     stored = library.get(doc.doc_id)
     index.add(stored, prepared.pages, terms_for(stored, doc, prepared.terms))
+    if prepared.vectors is not None:
+        VectorStore(library.vectors_dir).put(doc.doc_id, vectors_for(stored, prepared))
     finish(ItemResult(location, "added", message, doc=stored), logged=True)
+
+
+def vectors_for(stored: Document, prepared: Prepared) -> DocumentVectors:
+    """The worker's vectors, with the document's encoded again if a curator's title or summary changed its text."""
+    assert prepared.vectors is not None
+    if text_hash(document_text(stored, prepared.pages)) == prepared.vectors.text_hash:
+        return prepared.vectors
+    from kenniskamer.meaning.encoder import load_encoder
+
+    return encode_document(stored, prepared.pages, load_encoder(), previous=prepared.vectors)

@@ -10,6 +10,7 @@ from indexer.pipeline import AddOptions, FileReader, ItemResult, Report, start_p
 from indexer.workers import Duplicate, Failed, Prepared
 from kenniskamer.index.write import rebuild_index
 from kenniskamer.library import Library
+from kenniskamer.meaning.sync import check_vectors, repair_vectors
 from kenniskamer.themes import Theme
 
 
@@ -22,7 +23,8 @@ def reextract(
     on_item: Callable[[ItemResult], None] | None = None,
 ) -> Report:
     """Read stored originals again (e.g. after the extractors improved) and replace each document's
-    extracted metadata and text; the curator's values stay. Then rebuild the index from the catalog.
+    extracted metadata and text; the curator's values stay. Then rebuild the index from the catalog,
+    and bring the vectors up to date: only texts that changed are encoded again (in this process).
 
     Items end as "updated" or "failed" (the document keeps what it had).
     """
@@ -59,5 +61,7 @@ def reextract(
         finally:
             pool.close()
         rebuild_index(library)
+        if library.meaning:
+            repair_vectors(library, check_vectors(library))
     report.seconds = time.monotonic() - started
     return report

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kenniskamer.index.write import Terms
+from kenniskamer.meaning.vectors import DocumentVectors
 from kenniskamer.models import Document, Fetched
+from kenniskamer.startup import one_blas_thread
 
 QUEUE_DEPTH = 2  # tasks handed to a worker at once, so it never waits for the parent
 WAITING_LIMIT = 16  # finished files held back while an earlier one is still being read
@@ -57,6 +59,7 @@ class Prepared:
     sample: str  # the text sample near-duplicate checks compare
     vocabulary: str  # the distinct folded words for "did you mean", space-separated
     terms: Terms  # the index terms, analysed for the document's language
+    vectors: DocumentVectors | None = None  # for search by meaning; None with meaning off
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,8 @@ def _worker_main(
     for conn in inherited:  # other workers' pipes: keep them from seeing this process as a reader/writer
         conn.close()
     os.nice(WORKER_NICENESS)
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # numpy (language model) in each worker: one thread is plenty
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # numpy (language model, encoder) in each worker: one thread is plenty
+    one_blas_thread()  # ... and numpy, imported before the fork, has already started its threads
     _quiet()
     reader = reader.warm_up()  # before the first task, so its time limit counts reading the file only
     _limit_memory(memory_mb)

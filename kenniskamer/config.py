@@ -12,6 +12,12 @@ from typing import Any
 from kenniskamer.index.schema import FACET_FIELDS
 
 ENV_LIBRARY = "KENNISKAMER_LIBRARY"
+ENV_MEANING = "KENNISKAMER_MEANING"  # 0 (or off, no, false): no search by meaning, no encoder, no vectors
+
+
+def meaning_enabled() -> bool:
+    """KENNISKAMER_MEANING's word on search by meaning: on unless it says 0, off, no or false."""
+    return os.environ.get(ENV_MEANING, "1").strip().lower() not in ("0", "off", "no", "false")
 
 
 def data_files() -> Traversable:
@@ -44,6 +50,7 @@ class Settings:
     facet_fields: tuple[str, ...] = FACET_FIELDS
     languages: tuple[str, ...] = ("nl", "en")  # interface languages, default first
     base_url: str = ""  # public address of the site, for feeds and digests
+    meaning: bool = True  # search by meaning (vectors at ingest, dense scores at search); off: today's words only
 
     def with_options(self, **options: Any) -> Settings:
         """A copy with every option that is not None applied."""
@@ -59,6 +66,8 @@ def load_settings(**options: Any) -> Settings:
     env_library = os.environ.get(ENV_LIBRARY)
     if env_library:
         settings = settings.with_options(library=env_library)
+    if not meaning_enabled():
+        settings = settings.with_options(meaning=False)
     env_base_url = os.environ.get("KENNISKAMER_BASE_URL")
     if env_base_url:
         settings = settings.with_options(base_url=env_base_url)

@@ -8,7 +8,8 @@ all; Python with site takes 50 ms of it, numpy 105, click 50, Whoosh 50. The tri
 2. :func:`cache_file` / :func:`read_cache` / :func:`write_cache`: what is slow to derive from
    a file that rarely changes is kept in the user's cache folder, keyed by what it was made
    from (the thesaurus index: 7 ms to read instead of 15-20 to build; py3langid's model:
-   0.15 s instead of 0.5 s in every ingest worker).
+   0.15 s instead of 0.5 s in every ingest worker; the meaning encoder's weights and
+   tokenizer tables: memory-mapped with ``mapped=True``, see :func:`pack_arrays`).
 3. :func:`end_of_command`: one garbage collection, then ``gc.freeze()``, when a command ends
    (the interpreter's final collections took 90-130 ms of a search; this takes 30).
 
@@ -23,13 +24,18 @@ import contextlib
 import gc
 import hashlib
 import importlib
+import json
+import mmap
 import os
 import sys
 import types
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
 
 T = TypeVar("T")
 
@@ -93,12 +99,19 @@ def cache_file(kind: str, key: bytes, suffix: str) -> Path | None:
     return folder / f"{kind}-{hashlib.sha256(key).hexdigest()[:24]}{suffix}"
 
 
-def read_cache(path: Path | None, load: Callable[[bytes], T]) -> T | None:
-    """The value kept in ``path``, or None if there is none or ``load`` cannot read it (never raises)."""
+def read_cache(path: Path | None, load: Callable[[Any], T], *, mapped: bool = False) -> T | None:
+    """The value kept in ``path``, or None if there is none or ``load`` cannot read it (never raises).
+
+    ``load`` gets the file's bytes, or with ``mapped`` a read-only memory map of it (which
+    stays open as long as what ``load`` made from it refers to it).
+    """
     if path is None:
         return None
     try:
-        return load(path.read_bytes())
+        if not mapped:
+            return load(path.read_bytes())
+        with path.open("rb") as handle:
+            return load(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
     except Exception:  # a damaged or foreign cache file: derive the value again
         return None
 
@@ -118,6 +131,70 @@ def write_cache(path: Path | None, data: bytes) -> None:
                 older.unlink(missing_ok=True)
     except OSError:  # no writable cache folder: derive the value each time
         pass
+
+
+_ALIGN = 64  # bytes: each array of a bundle starts at a multiple of this
+
+
+def pack_arrays(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """Named arrays as one file for :func:`write_cache`: a JSON header line, then each array's bytes.
+
+    Read back with :func:`map_arrays` over ``read_cache(..., mapped=True)``: the arrays are
+    views of the memory map, so nothing is copied or decompressed, and the pages no one
+    reads (most rows of a 65 MB embedding table) are never read from disk.
+    """
+    layout: dict[str, Any] = {}
+    offset = 0
+    for name, array in arrays.items():
+        offset = -(-offset // _ALIGN) * _ALIGN
+        layout[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
+        offset += array.nbytes
+    header = json.dumps(layout).encode() + b"\n"
+    start = -(-len(header) // _ALIGN) * _ALIGN
+    out = bytearray(start + offset)
+    out[: len(header)] = header
+    for name, array in arrays.items():
+        begin = start + layout[name]["offset"]
+        out[begin : begin + array.nbytes] = array.tobytes()
+    return bytes(out)
+
+
+def map_arrays(data: Any) -> dict[str, np.ndarray]:
+    """The arrays of a :func:`pack_arrays` file, as read-only views of ``data`` (bytes or a memory map)."""
+    import numpy as np
+
+    end = data.find(b"\n")
+    layout = json.loads(bytes(data[:end]))
+    start = -(-(end + 1) // _ALIGN) * _ALIGN
+    arrays = {}
+    for name, spec in layout.items():
+        dtype = np.dtype(spec["dtype"])
+        count = int(np.prod(spec["shape"], dtype=np.int64))
+        array = np.frombuffer(data, dtype=dtype, count=count, offset=start + spec["offset"])
+        arrays[name] = array.reshape(tuple(spec["shape"]))
+    return arrays
+
+
+BLAS_THREADS = "OPENBLAS_NUM_THREADS"
+
+
+def one_blas_thread() -> None:
+    """Make numpy's OpenBLAS, already loaded, use one thread (never fails; nothing happens without OpenBLAS)."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and line.rstrip().endswith(".so")}
+    except OSError:
+        return
+    for path in sorted(paths):
+        with contextlib.suppress(OSError):
+            library = ctypes.CDLL(path)
+            for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads", "openblas_set_num_threads"):
+                setter = getattr(library, name, None)
+                if setter is not None:
+                    setter(1)
+                    break
 
 
 def end_of_command() -> None:

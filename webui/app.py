@@ -114,7 +114,7 @@ class _Holder:
     @property
     def library(self) -> Library:
         if self._library is None:
-            self._library = Library.open(self.settings.library)
+            self._library = Library.open(self.settings.library, meaning=self.settings.meaning)
         return self._library
 
     @property

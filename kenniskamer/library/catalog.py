@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kenniskamer.config import meaning_enabled
 from kenniskamer.errors import DocumentNotFoundError, KennisError, LibraryBusyError, StorageError
 from kenniskamer.models import HTML, PDF, Document, ThemeMatch
 from kenniskamer.text.dates import year_of
@@ -101,11 +102,15 @@ def _storage_error(err: BaseException, what: str) -> StorageError:
 class Library:
     """One knowledge room on disk: catalog, originals and index."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, meaning: bool | None = None):
         self.root = Path(root)
         self.catalog_path = self.root / CATALOG_NAME
         self.originals_dir = self.root / "originals"
         self.index_dir = self.root / "index"
+        self.vectors_dir = self.root / "vectors"  # derived, beside the index: kenniskamer.meaning.store
+        # Search by meaning: vectors at ingest, checked and used by search. Off: no encoder is
+        # loaded, no vectors are written or checked. None: as KENNISKAMER_MEANING says (default on).
+        self.meaning = meaning_enabled() if meaning is None else meaning
         self.lock_path = self.root / "write.lock"
         self._local = threading.local()
         self._lock_file: Any = None
@@ -113,9 +118,9 @@ class Library:
     # -- opening -------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root: Path | str, *, create: bool = False) -> Library:
-        """Open the library at ``root``; with ``create``, make it if it does not exist."""
-        library = cls(Path(root).expanduser())
+    def open(cls, root: Path | str, *, create: bool = False, meaning: bool | None = None) -> Library:
+        """Open the library at ``root``; with ``create``, make it if it does not exist (``meaning``: see __init__)."""
+        library = cls(Path(root).expanduser(), meaning=meaning)
         if not library.catalog_path.exists():
             if not create:
                 raise KennisError(

@@ -1,4 +1,4 @@
-"""Check that catalog, originals and index agree; repair the index from the catalog."""
+"""Check that catalog, originals, index and vectors agree; repair the index and the vectors from the catalog."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from kenniskamer.errors import IndexMissingError
 from kenniskamer.index.read import indexed_stamps
 from kenniskamer.index.write import rebuild_index, stamp, updating
 from kenniskamer.library.catalog import Library
+from kenniskamer.meaning.sync import VectorsReport, check_vectors, repair_vectors
 
 
 @dataclass
@@ -25,6 +26,9 @@ class CheckReport:
     stale_in_index: list[str] = field(default_factory=list)  # index differs from the catalog
     extra_in_index: list[str] = field(default_factory=list)  # removed from the catalog
     index_problem: str | None = None  # the index cannot be opened at all
+    vectors_missing: list[str] = field(default_factory=list)  # no vectors of the current model (meaning on)
+    vectors_stale: list[str] = field(default_factory=list)  # vectors made from another text than the catalog's
+    vectors_extra: list[str] = field(default_factory=list)  # vectors of documents no longer in the catalog
     repaired: list[str] = field(default_factory=list)
 
     @property
@@ -33,9 +37,14 @@ class CheckReport:
         return not (self.index_problem or self.not_indexed or self.stale_in_index or self.extra_in_index)
 
     @property
+    def vectors_ok(self) -> bool:
+        """True if every document has up-to-date vectors and no removed one has any (always, with meaning off)."""
+        return not (self.vectors_missing or self.vectors_stale or self.vectors_extra)
+
+    @property
     def ok(self) -> bool:
         """True if nothing needs attention."""
-        return self.index_ok and not (self.missing_originals or self.damaged_originals or self.orphan_originals)
+        return self.index_ok and self.vectors_ok and not (self.missing_originals or self.damaged_originals or self.orphan_originals)
 
     def lines(self) -> list[str]:
         """One line per problem (or one saying all is well)."""
@@ -48,6 +57,9 @@ class CheckReport:
             ("in the index but not in the catalog", self.extra_in_index),
             ("original missing", self.missing_originals),
             ("original changed on disk (checksum differs)", self.damaged_originals),
+            ("without vectors (search by meaning)", self.vectors_missing),
+            ("vectors out of date", self.vectors_stale),
+            ("vectors but not in the catalog", self.vectors_extra),
         ):
             if ids:
                 out.append(f"{name}: {len(ids)} ({', '.join(ids[:10])}{', ...' if len(ids) > 10 else ''})")
@@ -63,8 +75,14 @@ class CheckReport:
         return json.loads(json.dumps(self.__dict__, default=str)) | {"ok": self.ok}
 
 
-def check_library(library: Library, *, verify_checksums: bool = True, repair: bool = False) -> CheckReport:
-    """Compare catalog, originals and index; with ``repair``, make the index follow the catalog."""
+def check_library(
+    library: Library, *, verify_checksums: bool = True, repair: bool = False, vectors: bool | None = None
+) -> CheckReport:
+    """Compare catalog, originals, index and vectors; with ``repair``, make the index and vectors follow the catalog.
+
+    ``vectors``: check the vectors too (default: if the library has meaning on); with
+    ``verify_checksums`` their texts' hashes are compared as well.
+    """
     report = CheckReport()
     docs = {doc.doc_id: doc for doc in library.documents()}
     report.documents = len(docs)
@@ -90,6 +108,9 @@ def check_library(library: Library, *, verify_checksums: bool = True, repair: bo
             elif stamps[doc_id] != stamp(doc):
                 report.stale_in_index.append(doc_id)
         report.extra_in_index = sorted(set(stamps) - set(docs))
+    if library.meaning if vectors is None else vectors:
+        found = check_vectors(library, verify=verify_checksums)
+        report.vectors_missing, report.vectors_stale, report.vectors_extra = found.missing, found.stale, found.extra
     if repair:
         _repair(library, report)
     return report
@@ -111,6 +132,12 @@ def _repair(library: Library, report: CheckReport) -> None:
             fixed = len(report.not_indexed) + len(report.stale_in_index) + len(report.extra_in_index)
             report.repaired.append(f"repaired: updated {fixed} documents in the index from the catalog")
             report.not_indexed, report.stale_in_index, report.extra_in_index = [], [], []
+        if not report.vectors_ok:
+            found = VectorsReport(report.vectors_missing, report.vectors_stale, report.vectors_extra)
+            encoded = repair_vectors(library, found)
+            removed = len(report.vectors_extra)
+            report.repaired.append(f"repaired: encoded the vectors of {encoded} documents, removed those of {removed}")
+            report.vectors_missing, report.vectors_stale, report.vectors_extra = [], [], []
         for path in report.orphan_originals:
             path.unlink(missing_ok=True)
         if report.orphan_originals:
@@ -131,8 +158,11 @@ def sync_index(library: Library) -> int:
 
     Run at the start of every write, so an interrupted earlier run is repaired.
     """
+    # Vectors too, without re-hashing texts: a crash after the catalog row leaves a document
+    # without them. (A library made before search by meaning, or with it off, is encoded whole
+    # by its first write with meaning on: `reindex` does the same with progress.)
     report = check_library(library, verify_checksums=False)
-    if report.index_ok:
+    if report.index_ok and report.vectors_ok:
         return 0
     report.orphan_originals = []  # left for `check --repair`, which says what it removes
     _repair(library, report)

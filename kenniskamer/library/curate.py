@@ -7,6 +7,7 @@ from typing import Any
 
 from kenniskamer.index.write import updating
 from kenniskamer.library.catalog import Library
+from kenniskamer.meaning.sync import remove_vectors, update_vectors
 from kenniskamer.models import Document
 
 
@@ -17,6 +18,7 @@ def edit_document(library: Library, doc_id: str, values: Mapping[str, Any]) -> D
         doc = library.get(doc_id)
         with updating(library) as index:
             index.add(doc, library.pages(doc_id))
+        update_vectors(library, [doc_id])  # a new title or summary: the document's vector is encoded again
     return doc
 
 
@@ -31,7 +33,7 @@ def edited_themes(
 
 
 def remove_document(library: Library, doc_id: str, *, keep_original: bool = False) -> Document:
-    """Remove a document: catalog (the source of truth) first, then index, then the original.
+    """Remove a document: catalog (the source of truth) first, then index and vectors, then the original.
 
     A crash between the steps leaves at most an index record or an original file
     without a catalog row, which `kenniskamer check --repair` removes.
@@ -41,6 +43,7 @@ def remove_document(library: Library, doc_id: str, *, keep_original: bool = Fals
         library.delete(doc_id)
         with updating(library) as index:
             index.remove(doc_id)
+        remove_vectors(library, doc_id)
         if not keep_original and library.find_sha(doc.sha256) is None:
             library.original_of(doc).unlink(missing_ok=True)
         library.log(doc.source, "removed", doc_id)
