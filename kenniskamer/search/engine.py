@@ -21,7 +21,16 @@ from kenniskamer.index.schema import TEXT_SUFFIXES, text_suffix
 from kenniskamer.library import Library
 from kenniskamer.models import Document
 from kenniskamer.search.facets import FACETS, FILTER_FIELDS, chosen_values, facet_counts
-from kenniskamer.search.hybrid import Meaning, content_words, found_by_meaning, fuse, fused_pages, meaning_text
+from kenniskamer.search.hybrid import (
+    KEYWORD_WORDS,
+    Meaning,
+    content_words,
+    found_by_meaning,
+    fuse,
+    fused_pages,
+    meaning_text,
+    refine,
+)
 from kenniskamer.search.passages import PASSAGE_CHARS, SPARE_PAGES, candidate_pages, highlight, marked_terms
 from kenniskamer.search.query import Node, Or, merge_phrases, parse_query, read_query, resolve_language, resolve_type
 from kenniskamer.search.rank import Run, is_bag_of_words, only_stopwords
@@ -55,6 +64,7 @@ class SearchEngine:
         them and meaning search is on), False searches by words alone, or a Meaning to use."""
         self.library = library
         self._meaning: Meaning | bool | None = meaning
+        self._meaning_tried = -FRESHNESS_SECONDS
         self._themes = None if themes is None else tuple(themes)
         self.thesaurus = load_thesaurus() if thesaurus is None else thesaurus
         self._suggester = Suggester(library, self.thesaurus)
@@ -214,9 +224,13 @@ class SearchEngine:
                 found = loose
                 tree = Or(tree.parts)  # type: ignore[union-attr]
                 notices.append("no-document-has-all-words")
-        by_words = found
         sense = self._sense(run, tree)
         relevance = None
+        if sense is not None and sense.words > KEYWORD_WORDS and is_bag_of_words(tree):
+            # A question: its words find what holds any of them, and the fusion ranks (a
+            # Dutch question's own words are seldom all in the English study that answers it).
+            found = run.documents(Or(tree.parts))  # type: ignore[union-attr]
+        by_words = found
         if sense is not None:
             found = found | found_by_meaning(sense.cosines, run.conditions(tree))
         matched = found & selected
@@ -250,14 +264,21 @@ class SearchEngine:
         if meaning is None or not text:
             return None
         vector = meaning.encode_query(text)
-        return _Sense(vector, meaning.document_scores(vector, run.table.doc_ids), content_words(tree, only_stopwords))
+        cosines = refine(meaning, vector, meaning.document_scores(vector, run.table.doc_ids), run.table.doc_ids)
+        return _Sense(vector, cosines, content_words(tree, only_stopwords))
 
     def _meaning_index(self) -> Meaning | None:
         """The library's vectors, opened when first needed and refreshed at most once a second."""
         if self._meaning is True:
-            from kenniskamer.meaning import MeaningIndex  # the encoder loads only when a search needs it
+            now = time.monotonic()
+            if now - self._meaning_tried >= FRESHNESS_SECONDS:  # a library without vectors yet: look again later
+                self._meaning_tried = now
+                from kenniskamer.meaning.index import MeaningIndex  # the encoder loads only when a search needs it
 
-            self._meaning = MeaningIndex.open(self.library) or False
+                opened = MeaningIndex.open(self.library)
+                self._meaning = opened if opened is not None else bool(self.library.meaning)
+            if self._meaning is True:
+                return None
         if self._meaning is False or self._meaning is None:
             return None
         assert not isinstance(self._meaning, bool)

@@ -17,13 +17,14 @@ import numpy as np
 
 from kenniskamer.search.query import Node, Phrase, Words, leaves
 
-RRF_K = 20.0  # the rank offset of reciprocal rank fusion: smaller trusts the top ranks more
+RRF_K = 10.0  # the rank offset of reciprocal rank fusion: smaller trusts the top ranks more
 WORD_WEIGHT = 1.0
 MEANING_WEIGHT_KEYWORDS = 0.6  # up to KEYWORD_WORDS content words
 MEANING_WEIGHT_QUESTIONS = 1.5
 KEYWORD_WORDS = 3
-DENSE_FLOOR = 0.30  # cosine a document needs to be found by meaning alone
-DENSE_MARGIN = 0.12  # ... and at most this far below the best document's
+REFINED = 40  # documents closest by their own vector whose passages are compared with the query too
+DENSE_FLOOR = 0.25  # cosine a document needs to be found by meaning alone
+DENSE_MARGIN = 0.20  # ... and at most this far below the best document's
 
 
 class Meaning(Protocol):
@@ -89,3 +90,23 @@ def fused_pages(word_pages: Sequence[int], meaning_pages: Sequence[int], words: 
     for rank, page in enumerate(dict.fromkeys(meaning_pages), start=1):
         score[page] = score.get(page, 0.0) + meaning_weight / (RRF_K + rank)
     return sorted(score, key=lambda page: -score[page])[:limit]
+
+
+def refine(meaning: Meaning, query: np.ndarray, cosines: np.ndarray, doc_ids: Sequence[str]) -> np.ndarray:
+    """Document closeness with their best passage taken into account, for the REFINED closest documents.
+
+    A document's own vector (title, summary, first page) misses what a report says on page
+    40; the mean of it and the best passage's cosine does not. Measured on the question
+    judgments, by meaning alone: nDCG@10 0.524 with the document vector, 0.655 with the mean.
+    Only the closest documents' passage vectors are read, so the cost stays bounded.
+    """
+    usable = np.flatnonzero(~np.isnan(cosines))
+    if not len(usable):
+        return cosines
+    refined = cosines.copy()
+    closest = usable[np.argsort(-cosines[usable], kind="stable")[:REFINED]]
+    for ordinal in closest.tolist():
+        best = meaning.passages(query, doc_ids[ordinal], 1)
+        if best:
+            refined[ordinal] = (cosines[ordinal] + best[0][3]) / 2
+    return refined
