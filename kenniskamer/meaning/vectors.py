@@ -11,6 +11,7 @@ import numpy as np
 
 from kenniskamer.meaning.encoder import Encoder
 from kenniskamer.models import Document
+from kenniskamer.text.layout import reference_heading, reference_pages
 
 CHUNK_WORDS = (100, 110, 120)  # a passage ends after a sentence between the outer two, else at the middle
 TAIL_WORDS = 40  # a page's last chunk with fewer words joins the one before
@@ -49,8 +50,22 @@ def page_chunks(text: str) -> list[tuple[int, int]]:
 
 
 def passages_of(pages: Sequence[str]) -> list[tuple[int, int, int]]:
-    """(page number from 1, start, end) of every passage of a document's pages."""
-    return [(number, start, end) for number, text in enumerate(pages, start=1) for start, end in page_chunks(text)]
+    """(page number from 1, start, end) of every passage of a document's pages, the reference list left out.
+
+    A reference list is never shown as a passage, and leaving it out saves its encoding (a
+    sixth of a typical article's pages): the page where it starts is cut at its heading.
+    """
+    references = reference_pages(pages)
+    first = min(references, default=0)
+    spans: list[tuple[int, int, int]] = []
+    for number, text in enumerate(pages, start=1):
+        if number in references:
+            if number != first:
+                continue
+            heading = reference_heading(text)
+            text = text[: heading if heading is not None else len(text)]
+        spans.extend((number, start, end) for start, end in page_chunks(text))
+    return spans
 
 
 def text_hash(text: str) -> bytes:

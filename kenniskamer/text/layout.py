@@ -158,6 +158,12 @@ _REFERENCES_HEADING = re.compile(
 _BACK_MATTER = re.compile(r"^\s*(appendix|bijlage|supplementary|online appendix|anhang|annexe)\b", re.IGNORECASE | re.MULTILINE)
 
 
+def reference_heading(page: str) -> int | None:
+    """Where a reference-list heading starts on a page (character offset), or None."""
+    match = _REFERENCES_HEADING.search(page)
+    return match.start() if match else None
+
+
 def reference_pages(pages: Sequence[str]) -> frozenset[int]:
     """Page numbers (1-based) of the reference list: from its heading to an appendix or the end.
 
