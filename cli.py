@@ -657,8 +657,9 @@ def import_command(source: Path, library_path: Path | None) -> None:
     """
     from kenniskamer.library.backup import import_library
 
-    target = _settings(library_path).library
-    summary = import_library(source, target)
+    settings = _settings(library_path)
+    target = settings.library
+    summary = import_library(source, target, meaning=settings.meaning)
     click.echo(f"imported {summary.documents} documents ({summary.originals} originals) into {target}")
 
 

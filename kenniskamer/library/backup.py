@@ -21,6 +21,7 @@ from kenniskamer import __version__
 from kenniskamer.errors import KennisError, StorageError
 from kenniskamer.index.write import rebuild_index
 from kenniskamer.library.catalog import CATALOG_NAME, Library, extension_for, utc_now
+from kenniskamer.meaning.sync import check_vectors, repair_vectors
 
 MANIFEST = "manifest.json"
 FORMAT = "kenniskamer-backup/1"
@@ -103,8 +104,8 @@ def _read_manifest(archive: zipfile.ZipFile, source: Path) -> dict[str, dict[str
     return files
 
 
-def import_library(source: Path, target: Path) -> BackupSummary:
-    """Restore a backup into an empty (or missing) library folder and rebuild its index."""
+def import_library(source: Path, target: Path, *, meaning: bool | None = None) -> BackupSummary:
+    """Restore a backup into an empty (or missing) library folder and rebuild its index (and vectors: ``meaning``)."""
     source, target = Path(source), Path(target)
     if target.exists() and any(target.iterdir()):
         raise KennisError(f"{target} is not empty; import into a new or empty folder.")
@@ -134,10 +135,12 @@ def import_library(source: Path, target: Path) -> BackupSummary:
                     raise KennisError(f"{source}: {name} cannot be read ({err}); the archive is damaged.") from err
                 if digest.hexdigest() != expected["sha256"]:
                     raise KennisError(f"{source}: {name} does not match its checksum; the archive is damaged.")
-        library = Library.open(staging)
+        library = Library.open(staging, meaning=meaning)
         documents = library.count()
         with library.writing():
             rebuild_index(library)
+            if library.meaning:  # derived like the index, so not in the archive: encoded again
+                repair_vectors(library, check_vectors(library, verify=False))
         library.close()
         (staging / "write.lock").unlink(missing_ok=True)
         if target.exists():

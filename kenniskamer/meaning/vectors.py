@@ -11,6 +11,7 @@ import numpy as np
 
 from kenniskamer.meaning.encoder import Encoder
 from kenniskamer.models import Document
+from kenniskamer.text.layout import reference_spans
 
 CHUNK_WORDS = (100, 110, 120)  # a passage ends after a sentence between the outer two, else at the middle
 TAIL_WORDS = 40  # a page's last chunk with fewer words joins the one before
@@ -49,8 +50,18 @@ def page_chunks(text: str) -> list[tuple[int, int]]:
 
 
 def passages_of(pages: Sequence[str]) -> list[tuple[int, int, int]]:
-    """(page number from 1, start, end) of every passage of a document's pages."""
-    return [(number, start, end) for number, text in enumerate(pages, start=1) for start, end in page_chunks(text)]
+    """(page number from 1, start, end) of every passage of a document's pages, the reference list left out.
+
+    A reference list is never shown as a passage, and leaving it out saves its encoding (a
+    sixth of a typical article's pages): a page's text before and after its list is kept.
+    """
+    spans: list[tuple[int, int, int]] = []
+    for number, (text, references) in enumerate(zip(pages, reference_spans(pages)), start=1):
+        low, high = references if references is not None else (len(text), len(text))
+        before = page_chunks(text[:low])
+        after = [(start + high, end + high) for start, end in page_chunks(text[high:])]
+        spans.extend((number, start, end) for start, end in [*before, *after])
+    return spans
 
 
 def text_hash(text: str) -> bytes:
