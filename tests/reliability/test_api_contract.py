@@ -141,8 +141,11 @@ def test_schemathesis_finds_no_failure_with_all_its_checks(api: LiveAPI, tmp_pat
     (its coverage, fuzzing and stateful phases; an undeclared method must get 405 with Allow)."""
     command = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
     done = subprocess.run(
-        [command, "run", f"{api.url}/api/openapi.json", "--checks", "all", "--max-examples", "15",
-         "--seed", "1", "--no-color"],
+        # All checks but one: a query string has no types, so the "invalid" boolean `true` that
+        # negative_data_rejection sends for `publisher` arrives as the string "true", a valid
+        # publisher (tests above check the refusals that can be told apart).
+        [command, "run", f"{api.url}/api/openapi.json", "--checks", "all", "--exclude-checks",
+         "negative_data_rejection", "--max-examples", "15", "--seed", "1", "--no-color"],
         capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,  # its cache folder goes there
     )
     assert done.returncode == 0, done.stdout[-3000:]
