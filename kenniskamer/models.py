@@ -52,6 +52,36 @@ class ThemeMatch:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Where a value of a study profile was read: the sentence and its page (0: the title or summary)."""
+
+    value: str
+    text: str
+    page: int
+
+
+# The fields of a study profile, as the catalog, JSON and curator edits name them.
+STUDY_FIELDS = ("kind", "methods", "countries", "groups")
+
+
+@dataclass(frozen=True)
+class StudyProfile:
+    """What kind of document it is, how a study knows, where it looked and about whom (kenniskamer.study)."""
+
+    kind: str | None = None  # research, review, manifesto, policy, article or other
+    methods: tuple[str, ...] = ()  # research only, the main one first, at most two
+    countries: tuple[str, ...] = ()  # ISO 3166 alpha-2, "EU" or "multi"
+    groups: tuple[str, ...] = ()
+    evidence: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)  # study field -> evidence
+    rules: str = ""  # the vocabulary and rules it was read with; another one: `reindex` reads it again
+
+    def values(self) -> dict[str, list[str]]:
+        """The profile as JSON shows it: {"kind": ..., "methods": [...], "countries": [...], "groups": [...]}."""
+        return {"kind": self.kind, "methods": list(self.methods), "countries": list(self.countries),  # type: ignore[dict-item]
+                "groups": list(self.groups)}
+
+
+@dataclass(frozen=True)
 class Document:
     """A document as the catalog holds it (curator edits applied)."""
 
@@ -72,6 +102,7 @@ class Document:
     doc_type: str | None = None
     summary: str | None = None
     themes: tuple[ThemeMatch, ...] = ()
+    study: StudyProfile = StudyProfile()
     provenance: dict[str, str] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
     content_key: str = ""
