@@ -21,7 +21,7 @@ import click
 from kenniskamer.config import Settings, data_files, load_settings
 from kenniskamer.errors import KennisError
 from kenniskamer.library import Library
-from kenniskamer.models import DOC_TYPES, LANGUAGES
+from kenniskamer.models import DOC_TYPES, LANGUAGES, STUDY_FIELDS
 from kenniskamer.startup import end_of_command
 
 REPO_DATA = Path(str(data_files()))  # the package data: themes, thesaurus and the demo's sample/
@@ -87,8 +87,10 @@ def cli(ctx: click.Context, no_meaning: bool) -> None:
 def _overrides(**values: Any) -> dict[str, Any]:
     """The metadata options that were given (themes checked), as curator values."""
     values["themes"] = _check_themes(values["themes"])
+    values.update(_check_study(values))
     result: dict[str, Any] = {}
-    for key in ("title", "authors", "year", "date", "publisher", "doc_type", "language", "summary", "themes"):
+    for key in ("title", "authors", "year", "date", "publisher", "doc_type", "language", "summary", "themes",
+                *STUDY_FIELDS):
         value = values[key]
         if value in (None, (), []):
             continue
@@ -107,10 +109,38 @@ def _metadata_options(func: Any) -> Any:
         click.option("--language", type=click.Choice(list(LANGUAGES)), help="Language of the text."),
         click.option("--summary", help="Summary (a few sentences)."),
         click.option("--theme", "themes", multiple=True, help="Theme id (see `kenniskamer themes`); repeat for several."),
+        click.option("--kind", help="Kind of document: research, review, manifesto, policy, article or other."),
+        click.option("--method", "methods", multiple=True,
+                     help="Method of a study: survey-experiment, field-experiment, lab-experiment, survey, content-analysis, "
+                          "qualitative, administrative-data or mixed; repeat for two."),
+        click.option("--country", "countries", multiple=True,
+                     help="Country studied: ISO code (NL, DE), EU or multi; repeat for several."),
+        click.option("--group", "groups", multiple=True, help="Group studied, e.g. refugees; repeat for several."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _check_study(values: dict[str, Any]) -> dict[str, Any]:
+    """The study profile options as ids (labels and case accepted); BadParameter naming the valid ones."""
+    from kenniskamer.errors import QueryError
+    from kenniskamer.search.query import resolve_study
+
+    fields = {"kind": "kind", "methods": "method", "countries": "country", "groups": "group"}
+    checked: dict[str, Any] = {}
+    for key, facet in fields.items():
+        given = values.get(key)
+        if given in (None, (), []):
+            continue
+        try:
+            if key == "kind":
+                checked[key] = resolve_study(facet, given, typed=repr(given))
+            else:
+                checked[key] = list(dict.fromkeys(resolve_study(facet, value, typed=repr(value)) for value in given))
+        except QueryError as err:
+            raise click.BadParameter(str(err), param_hint=f"--{facet}") from None
+    return checked
 
 
 def _check_themes(themes: tuple[str, ...]) -> list[str]:
@@ -354,11 +384,12 @@ def show(doc_id: str, with_pages: bool, as_json: bool, library_path: Path | None
 @library_option
 def edit(doc_id: str, add_theme: tuple[str, ...], remove_theme: tuple[str, ...], clear: tuple[str, ...],
          library_path: Path | None, **metadata: Any) -> None:
-    """Change a document's metadata or themes; the curator's value survives re-extraction and reindex.
+    """Change a document's metadata, themes or study profile; the curator's value survives re-extraction and reindex.
 
     \b
     Example:
       kenniskamer edit 3fa2c1d09e7b --title "Draagvlak voor opvang" --add-theme draagvlak
+      kenniskamer edit 3fa2c1d09e7b --kind research --method survey-experiment --country NL --group refugees
     """
     from kenniskamer.library.catalog import EDITABLE_FIELDS
     from kenniskamer.library.curate import edit_document, edited_themes
@@ -369,7 +400,8 @@ def edit(doc_id: str, add_theme: tuple[str, ...], remove_theme: tuple[str, ...],
         values["themes"] = edited_themes(library, doc_id, base=values.get("themes"), add=_check_themes(add_theme),
                                          remove=_check_themes(remove_theme))
     for name in clear:
-        name = {"type": "doc_type", "author": "authors", "theme": "themes"}.get(name, name)
+        name = {"type": "doc_type", "author": "authors", "theme": "themes", "method": "methods", "country": "countries",
+                "group": "groups"}.get(name, name)
         if name not in EDITABLE_FIELDS:
             raise click.BadParameter(f"{name!r} is not a field; use one of {', '.join(EDITABLE_FIELDS)}.")
         values[name] = None
@@ -531,10 +563,26 @@ def reindex(doc_ids: tuple[str, ...], extract: bool, jobs: int | None, timeout: 
     if doc_ids:
         raise click.UsageError("Document ids go with --extract; without it the whole index is rebuilt.")
     with library.writing():
+        profiles = _update_profiles(library)
         count = rebuild_index(library, procs=2 if library.count() > 200 else 1)
         encoded = _update_vectors(library)
+    read = f", read the study profiles of {profiles}" if profiles else ""
     vectors = f", encoded the vectors of {encoded}" if encoded else ""
-    click.echo(f"reindexed {count} documents{vectors} in {time.monotonic() - started:.1f} s")
+    click.echo(f"reindexed {count} documents{read}{vectors} in {time.monotonic() - started:.1f} s")
+
+
+def _update_profiles(library: Library) -> int:
+    """Study profiles for the documents read with other rules (or none yet), from the stored text, with progress."""
+    from kenniskamer.study.refresh import refresh_profiles, stale_profiles
+
+    stale = stale_profiles(library)
+    if stale:
+        _err(f"reading the study profiles of {len(stale)} documents from their stored text")
+    progress = _Progress(len(stale), enabled=sys.stderr.isatty())
+    try:
+        return refresh_profiles(library, stale, on_item=lambda _doc_id: progress.step(0))
+    finally:
+        progress.clear()
 
 
 def _update_vectors(library: Library) -> int:

@@ -11,8 +11,9 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from indexer.summary import find_summary
-from kenniskamer.models import LANGUAGES, Document, Extracted, Fetched
+from kenniskamer.models import LANGUAGES, STUDY_FIELDS, Document, Extracted, Fetched
 from kenniskamer.startup import cache_file, read_cache, write_cache
+from kenniskamer.study import default_vocabulary, read_profile
 from kenniskamer.text.dates import year_of
 from kenniskamer.text.summary import clean_summary
 from kenniskamer.themes import Theme, match_themes
@@ -161,6 +162,9 @@ def enrich(fetched: Fetched, extracted: Extracted, themes: Sequence[Theme], *, a
     matches = match_themes(themes, title=title, summary=summary or "", text=text[:THEME_TEXT_CHARS], language=language)
     provenance["themes"] = "heuristic"
     publisher = clean_line(extracted.publisher) if extracted.publisher else None
+    study = read_profile(default_vocabulary(), title=title, summary=summary, pages=pages, mime=extracted.mime,
+                         doc_type=doc_type)
+    provenance.update(dict.fromkeys(STUDY_FIELDS, "heuristic"))
     return Document(
         doc_id=sha256[:12],
         title=title,
@@ -179,6 +183,7 @@ def enrich(fetched: Fetched, extracted: Extracted, themes: Sequence[Theme], *, a
         doc_type=doc_type,
         summary=summary,
         themes=matches,
+        study=study,
         provenance=provenance,
         flags=extracted.flags,
     )

@@ -49,6 +49,7 @@ def listing_dict(doc: Document) -> dict[str, Any]:
         "added": doc.added,
         "type": doc.doc_type,
         "themes": list(doc.theme_ids),
+        "study": doc.study.values(),
         "page_count": doc.page_count,
     }
 
@@ -71,11 +72,18 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
         "language": doc.language,
         "type": doc.doc_type,
         "themes": list(doc.theme_ids),
+        "study": doc.study.values(),
         "publisher": doc.publisher,
         "added": doc.added,
         "passages": [passage_dict(p) for p in hit.passages],
         "found_by_meaning": hit.by_meaning,
     }
+
+
+def evidence_dict(doc: Document) -> dict[str, list[dict[str, Any]]]:
+    """Per study field, where its values were read: [{value, text, page}] (page 0: the title or summary)."""
+    return {name: [{"value": e.value, "text": e.text, "page": e.page} for e in found]
+            for name, found in doc.study.evidence.items()}
 
 
 def search_page_dict(result: SearchPage) -> dict[str, Any]:
@@ -112,13 +120,14 @@ def document_dict(
     related: list[Hit] | None = None,
     original: Path | None = None,
 ) -> dict[str, Any]:
-    """A document with all its metadata, where each value came from, and its themes.
+    """A document with all its metadata, where each value came from, its themes and its study profile.
 
     ``themes="ids"`` (the CLI's form) gives ``themes`` as a list of ids beside
     ``theme_evidence`` {id: {term: count}}; ``"matches"`` (the API's form) gives ``themes``
     as a list of {id, score, evidence}. ``pages`` adds the text of every page, ``passages``
     (even empty) the passages for a query, ``related`` related studies, ``original`` the
-    path of the stored file.
+    path of the stored file. ``study`` is the profile ({kind, methods, countries, groups}),
+    ``study_evidence`` the sentences its values were read from.
     """
     data: dict[str, Any] = {
         "id": doc.doc_id,
@@ -146,6 +155,8 @@ def document_dict(
     else:
         data["themes"] = list(doc.theme_ids)
         data["theme_evidence"] = {match.theme_id: match.evidence for match in doc.themes}
+    data["study"] = doc.study.values()
+    data["study_evidence"] = evidence_dict(doc)
     data["provenance"] = dict(doc.provenance)
     data["flags"] = list(doc.flags)
     if pages:

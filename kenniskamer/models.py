@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 # Where a metadata value came from; a curator's value always wins.
 ORIGINS = ("metadata", "layout", "heuristic", "curator")
@@ -75,10 +76,34 @@ class StudyProfile:
     evidence: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)  # study field -> evidence
     rules: str = ""  # the vocabulary and rules it was read with; another one: `reindex` reads it again
 
-    def values(self) -> dict[str, list[str]]:
+    def values(self) -> dict[str, Any]:
         """The profile as JSON shows it: {"kind": ..., "methods": [...], "countries": [...], "groups": [...]}."""
-        return {"kind": self.kind, "methods": list(self.methods), "countries": list(self.countries),  # type: ignore[dict-item]
+        return {"kind": self.kind, "methods": list(self.methods), "countries": list(self.countries),
                 "groups": list(self.groups)}
+
+    def stored(self) -> dict[str, Any]:
+        """The catalog's form: the values, the evidence and the rules they were read with."""
+        evidence = {name: [{"value": e.value, "text": e.text, "page": e.page} for e in found]
+                    for name, found in self.evidence.items()}
+        return {**self.values(), "evidence": evidence, "rules": self.rules}
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> StudyProfile:
+        """A profile from its catalog form (an empty one for ``{}``: not read yet)."""
+        evidence = {name: tuple(Evidence(str(e["value"]), str(e["text"]), int(e["page"])) for e in found)
+                    for name, found in (data.get("evidence") or {}).items()}
+        return cls(data.get("kind"), tuple(data.get("methods") or ()), tuple(data.get("countries") or ()),
+                   tuple(data.get("groups") or ()), evidence, str(data.get("rules") or ""))
+
+    def edited(self, values: dict[str, Any]) -> StudyProfile:
+        """The profile with a curator's values (study field -> value) in place of the ones read."""
+        changes: dict[str, Any] = {}
+        for name, value in values.items():
+            if name == "kind":
+                changes["kind"] = value
+            elif name in STUDY_FIELDS:
+                changes[name] = tuple(value)
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)

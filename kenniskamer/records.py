@@ -9,13 +9,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kenniskamer.models import Document, ThemeMatch
+from kenniskamer.models import STUDY_FIELDS, Document, ThemeMatch
+
+EVIDENCE_SHOWN = 120  # characters of an evidence sentence in a terminal
 
 
 def evidence_text(match: ThemeMatch) -> str:
     """The terms that put a theme on a document, the most frequent first: ``muslim* x12, islam* x4``."""
     terms = sorted(match.evidence.items(), key=lambda kv: -kv[1])
     return ", ".join(f"{term} x{count}" for term, count in terms) or "set by curator"
+
+
+def study_lines(doc: Document, width: int) -> list[str]:
+    """The study profile: each field with its values and origin, then the sentences it was read from."""
+    lines = []
+    for name in STUDY_FIELDS:
+        value = doc.study.kind if name == "kind" else ", ".join(getattr(doc.study, name))
+        lines.append(_field_line(doc, name, value, width))
+        for evidence in doc.study.evidence.get(name, ()):
+            text = evidence.text if len(evidence.text) <= EVIDENCE_SHOWN else evidence.text[: EVIDENCE_SHOWN - 1] + "…"
+            where = f"p. {evidence.page}" if evidence.page else "title/summary"
+            lines.append(f"{'':{width}}   {evidence.value}: \"{text}\" ({where})")
+    return lines
 
 
 def _field_line(doc: Document, label: str, value: Any, width: int) -> str:
@@ -25,7 +40,7 @@ def _field_line(doc: Document, label: str, value: Any, width: int) -> str:
 
 
 def show_lines(doc: Document, original: Path) -> list[str]:
-    """Every metadata value with its origin, then the themes with their evidence (`kenniskamer show`)."""
+    """Every metadata value with its origin, then the themes and the study profile with their evidence (`kenniskamer show`)."""
     rows = [
         ("id", doc.doc_id), ("title", doc.title), ("authors", "; ".join(doc.authors)), ("date", doc.date),
         ("year", doc.year), ("publisher", doc.publisher), ("language", doc.language), ("type", doc.doc_type),
@@ -34,7 +49,7 @@ def show_lines(doc: Document, original: Path) -> list[str]:
     ]
     lines = [_field_line(doc, label, value, 10) for label, value in rows]
     lines += [f"{'theme':10} {match.theme_id}: {evidence_text(match)}" for match in doc.themes]
-    return lines
+    return lines + study_lines(doc, 10)
 
 
 def dry_run_record(doc: Document, note: str = "") -> str:
@@ -47,6 +62,7 @@ def dry_run_record(doc: Document, note: str = "") -> str:
         lines.append("  " + _field_line(doc, label, value, 9))
     for match in doc.themes:
         lines.append(f"  theme     {match.theme_id} ({match.score:.2f}): {evidence_text(match)}")
+    lines += ["  " + line for line in study_lines(doc, 9)]
     if doc.flags:
         lines.append(f"  flags     {', '.join(doc.flags)}")
     return "\n".join(lines)

@@ -386,15 +386,19 @@ SHOW_LABELS = ["id", "title", "authors", "date", "year", "publisher", "language"
                "summary", "flags", "original"]
 
 
-def test_show_prints_each_value_with_its_origin_then_the_themes_with_evidence(invoke, sample_library: Path) -> None:
+def test_show_prints_each_value_with_its_origin_then_the_themes_and_study_with_evidence(invoke, sample_library: Path) -> None:
     listed = json.loads(invoke("list", "--json", "--library", sample_library).stdout)
     doc_id = next(d["id"] for d in listed if "czymara2020" in d["source"])
     lines = invoke("show", doc_id, "--library", sample_library).stdout.splitlines()
     assert [line.split()[0] for line in lines[: len(SHOW_LABELS)]] == SHOW_LABELS
     assert lines[0] == f"id         {doc_id}"
     assert "language   en  [heuristic]" in lines and "flags      -" in lines
-    themes = lines[len(SHOW_LABELS):]
+    rest = lines[len(SHOW_LABELS):]
+    themes = [line for line in rest if line.startswith("theme ")]
+    assert themes == rest[: len(themes)]  # the themes, then the study profile
     assert themes and all(re.fullmatch(r"theme      [a-z-]+: [^,]+ x\d+(, [^,]+ x\d+)*", line) for line in themes)
+    study = [line.split()[0] for line in rest[len(themes):] if not line.startswith(" ")]
+    assert study == ["kind", "methods", "countries", "groups"]
     counts = [[int(n) for n in re.findall(r" x(\d+)", line)] for line in themes]
     assert all(c == sorted(c, reverse=True) for c in counts)  # the most frequent term first
 

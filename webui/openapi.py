@@ -13,6 +13,7 @@ from kenniskamer.cite import STYLES
 from kenniskamer.config import Settings
 from kenniskamer.models import DOC_TYPES, LANGUAGES
 from kenniskamer.search import FILTER_FIELDS, SORTS
+from kenniskamer.study import default_vocabulary
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_INT = {"type": ["integer", "null"]}
@@ -30,6 +31,13 @@ def _filter_parameter(name: str, themes: Sequence[str]) -> dict[str, Any]:
         "year": "Publication year, four digits.",
         "decade": "First year of a decade, e.g. `2010` for 2010-2019.",
         "publisher": "Publisher or journal, exactly as in the facet values.",
+        "kind": "Kind of document (study profile): research, review, manifesto, policy, article, other; the Dutch "
+                "or English label also works (`onderzoek`).",
+        "method": "Method of a study: survey-experiment, field-experiment, lab-experiment, survey, content-analysis, "
+                  "qualitative, administrative-data, mixed; the Dutch or English label also works.",
+        "country": "Country studied: ISO 3166 alpha-2 code (`NL`), `EU` or `multi`; the Dutch or English name also works.",
+        "group": "Group studied: refugees, immigrants, muslims, labour-migrants, ethnic-minorities, lgbt, jews; the "
+                 "Dutch or English label also works (`vluchtelingen`).",
     }
     year = {"type": "string", "pattern": "^[0-9]{1,4}$"}
     values = {"theme": {"type": "string", "enum": list(themes)},
@@ -118,10 +126,37 @@ def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
             "original": {"type": "string", "description": "The original file (PDF inline; append #page=N)."},
         },
     }
+    vocabulary = default_vocabulary()
+    study = {
+        "type": "object",
+        "description": "The study profile, read from the document's text (a curator's values win): what kind of "
+                       "document it is, its main methods (research only, at most two), the countries whose people, "
+                       "media or politics it studies (ISO 3166 alpha-2; EU: more than four European countries "
+                       "pooled, multi: worldwide) and the groups it is about.",
+        "required": ["kind", "methods", "countries", "groups"],
+        "properties": {
+            "kind": {"type": ["string", "null"], "enum": [*(e.id for e in vocabulary["kind"].entries), None]},
+            "methods": {"type": "array", "items": {"type": "string", "enum": [e.id for e in vocabulary["method"].entries]}},
+            "countries": {"type": "array", "items": {"type": "string", "enum": [e.id for e in vocabulary["country"].entries]}},
+            "groups": {"type": "array", "items": {"type": "string", "enum": [e.id for e in vocabulary["group"].entries]}},
+        },
+    }
+    evidence = {
+        "type": "object",
+        "description": "Per study field (kind, methods, countries, groups), the sentences its values were read from.",
+        "additionalProperties": {
+            "type": "array",
+            "items": {
+                "type": "object", "required": ["value", "text", "page"],
+                "properties": {"value": {"type": "string"}, "text": {"type": "string"},
+                               "page": {"type": "integer", "description": "0: the title or summary."}},
+            },
+        },
+    }
     hit = {
         "type": "object",
         "required": ["id", "title", "source", "url", "page", "score", "snippet", "authors", "year", "language",
-                     "type", "themes", "publisher", "passages", "links"],
+                     "type", "themes", "study", "publisher", "passages", "links"],
         "properties": {
             "id": {"type": "string"},
             "title": {"type": "string"},
@@ -136,6 +171,7 @@ def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
             "language": _NULLABLE_STRING,
             "type": _NULLABLE_STRING,
             "themes": {"type": "array", "items": {"type": "string"}},
+            "study": _ref("StudyProfile"),
             "publisher": _NULLABLE_STRING,
             "added": {"type": "string", "description": "When it was added (ISO 8601, UTC)."},
             "passages": {"type": "array", "items": _ref("Passage")},
@@ -188,7 +224,8 @@ def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
     document = {
         "type": "object",
         "required": ["id", "title", "source", "filename", "sha256", "mime", "size", "added", "page_count", "authors",
-                     "date", "year", "publisher", "language", "type", "summary", "themes", "provenance", "flags",
+                     "date", "year", "publisher", "language", "type", "summary", "themes", "study", "study_evidence",
+                     "provenance", "flags",
                      "passages", "related", "citations", "links"],
         "properties": {
             "id": {"type": "string"},
@@ -222,6 +259,8 @@ def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
                     },
                 },
             },
+            "study": _ref("StudyProfile"),
+            "study_evidence": evidence,
             "provenance": {
                 "type": "object", "additionalProperties": {"type": "string"},
                 "description": "Field -> where its value came from (metadata, layout, heuristic, curator).",
@@ -302,6 +341,7 @@ def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
             "schemas": {
                 "SearchResult": search_result,
                 "Hit": hit,
+                "StudyProfile": study,
                 "Passage": passage,
                 "FacetCount": facet_count,
                 "Document": document,

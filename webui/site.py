@@ -29,13 +29,15 @@ from kenniskamer.cite import STYLES, format_citation
 from kenniskamer.errors import QueryError
 from kenniskamer.models import DOC_TYPES, LANGUAGES, Document
 from kenniskamer.search import FILTER_FIELDS, SearchEngine, SearchPage, SearchQuery
+from kenniskamer.search.query import STUDY_FACETS
+from kenniskamer.study import default_vocabulary
 from webui.chart import year_chart
 from webui.i18n import translate
 
 bp = Blueprint("site", __name__)
 
 SEARCH_ARGS = ("q", "sort", "page", "size", "lang", "expand")
-FACET_ORDER = ("theme", "type", "language", "decade", "year", "publisher")
+FACET_ORDER = ("theme", "kind", "method", "country", "group", "type", "language", "decade", "year", "publisher")
 CITATION_FILES = {  # style -> (content type, file extension)
     "apa": ("text/plain; charset=utf-8", "txt"),
     "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
@@ -68,6 +70,8 @@ def helpers() -> dict[str, Any]:
             return LANGUAGES[value][1 if ui == "en" else 0]
         if facet == "decade":
             return f"{value}–{int(value) + 9}" if value.isdigit() else value
+        if facet in STUDY_FACETS:
+            return default_vocabulary().label(facet, value, ui)
         return value
 
     return {

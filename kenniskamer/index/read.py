@@ -72,7 +72,7 @@ def indexed_stamps(library: Library) -> dict[str, str]:
     ix = open_index(library)
     try:
         with ix.searcher() as searcher:
-            return {fields["doc_id"]: fields.get("stamp", "") for fields in searcher.documents(kind="doc")}
+            return {fields["doc_id"]: fields.get("stamp", "") for fields in searcher.documents(record="doc")}
     finally:
         ix.close()
 
@@ -148,7 +148,7 @@ class Snapshot:
 
     def doc_records(self) -> Iterator[dict[str, Any]]:
         """The stored fields of every document's doc record (not its page records)."""
-        for docnum in self.searcher.document_numbers(kind="doc"):
+        for docnum in self.searcher.document_numbers(record="doc"):
             yield self.searcher.stored_fields(docnum)
 
     def column(self, fieldname: str) -> list[Any]:

@@ -46,7 +46,7 @@ def _text_fields(base: str) -> list[FieldSpec]:
 
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("key", "id", stored=True),  # "d:<doc_id>" or "p:<doc_id>:<page>", unique
-    FieldSpec("kind", "id"),  # "doc" or "page"
+    FieldSpec("record", "id"),  # "doc" or "page"
     FieldSpec("stamp", "id", stored=True),  # hash of the indexed metadata, for `check`
     FieldSpec("doc_id", "id", stored=True, sortable=True),
     FieldSpec("page", "number", stored=True, sortable=True),  # 0 for the doc record
@@ -65,9 +65,14 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("language", "id", stored=True),
     FieldSpec("year", "number", stored=True, sortable=True),
     FieldSpec("publisher", "id", stored=True),
+    # The study profile (kenniskamer.study): kind is one id, the others comma-separated ids.
+    FieldSpec("kind", "id", stored=True),
+    FieldSpec("method", "keyword", stored=True),
+    FieldSpec("country", "keyword", stored=True),
+    FieldSpec("group", "keyword", stored=True),
     FieldSpec("added", "id", stored=True, sortable=True),
     FieldSpec("date", "id", stored=True, sortable=True),
 )
 
 
-FACET_FIELDS = ("theme", "type", "language", "year", "publisher")
+FACET_FIELDS = ("theme", "type", "language", "year", "publisher", "kind", "method", "country", "group")

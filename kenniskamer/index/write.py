@@ -58,6 +58,10 @@ def records_for(doc: Document, pages: Iterable[str], *, terms: Terms | None = No
         "type": doc.doc_type or "",
         "language": doc.language or "",
         "publisher": doc.publisher or "",
+        "kind": doc.study.kind or "",
+        "method": ",".join(doc.study.methods),
+        "country": ",".join(doc.study.countries),
+        "group": ",".join(doc.study.groups),
         "added": doc.added,
         "date": doc.date or "",
     }
@@ -67,7 +71,7 @@ def records_for(doc: Document, pages: Iterable[str], *, terms: Terms | None = No
     yield {
         **facets,
         "key": f"d:{doc.doc_id}",
-        "kind": "doc",
+        "record": "doc",
         "stamp": stamp(doc),
         "page": 0,
         f"title_{suffix}": doc.title if pre_title is None else pre_title,
@@ -81,7 +85,7 @@ def records_for(doc: Document, pages: Iterable[str], *, terms: Terms | None = No
             yield {
                 **facets,
                 "key": f"p:{doc.doc_id}:{number}",
-                "kind": "page",
+                "record": "page",
                 "page": number,
                 "refs": int(reference_share(text, span) >= MOSTLY_REFERENCES),
                 "refs_from": 0 if span is None else span[0] + 1,
@@ -153,7 +157,7 @@ def _codec() -> Any:
 def stamp(doc: Document) -> str:
     """A short hash of everything the index holds about a document but its page text."""
     values = [doc.title, doc.authors, doc.summary, doc.theme_ids, doc.doc_type, doc.language, doc.year,
-              doc.publisher, doc.added, doc.date, doc.page_count]
+              doc.publisher, doc.added, doc.date, doc.page_count, doc.study.values()]
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
 
 

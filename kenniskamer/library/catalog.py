@@ -22,7 +22,7 @@ from typing import Any
 
 from kenniskamer.config import meaning_enabled
 from kenniskamer.errors import DocumentNotFoundError, KennisError, LibraryBusyError, StorageError
-from kenniskamer.models import HTML, PDF, Document, ThemeMatch
+from kenniskamer.models import HTML, PDF, STUDY_FIELDS, Document, StudyProfile, ThemeMatch
 from kenniskamer.text.dates import year_of
 from kenniskamer.text.prose import vocabulary
 from kenniskamer.text.summary import clean_summary
@@ -31,7 +31,8 @@ CATALOG_NAME = "catalog.sqlite3"
 CATALOG_VERSION = 1
 
 # Fields a curator may set; their values survive re-extraction and reindex.
-EDITABLE_FIELDS = ("title", "authors", "date", "year", "publisher", "language", "doc_type", "summary", "themes")
+EDITABLE_FIELDS = ("title", "authors", "date", "year", "publisher", "language", "doc_type", "summary", "themes",
+                   *STUDY_FIELDS)
 
 _CATALOG_SQL = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS documents (
     doc_type    TEXT,
     summary     TEXT,
     themes      TEXT NOT NULL DEFAULT '[]',
+    study       TEXT NOT NULL DEFAULT '{}',
     provenance  TEXT NOT NULL DEFAULT '{}',
     flags       TEXT NOT NULL DEFAULT '[]',
     page_count  INTEGER NOT NULL DEFAULT 0,
@@ -85,7 +87,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 """
 
-_JSON_COLUMNS = ("authors", "themes", "provenance", "flags")
+_JSON_COLUMNS = ("authors", "themes", "study", "provenance", "flags")
+# Columns added after version 1 of the catalog, added to an older one when it is opened.
+_ADDED_COLUMNS = {"study": "TEXT NOT NULL DEFAULT '{}'"}
 
 
 def utc_now() -> str:
@@ -160,6 +164,10 @@ class Library:
         conn = self.connect()
         try:
             conn.executescript(_CATALOG_SQL)
+            present = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
+            for column, declaration in _ADDED_COLUMNS.items():
+                if column not in present:
+                    conn.execute(f"ALTER TABLE documents ADD COLUMN {column} {declaration}")
             conn.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('catalog_version', ?)", (str(CATALOG_VERSION),)
             )
@@ -429,6 +437,26 @@ class Library:
             raise _storage_error(err, "the catalog") from err
         return len(changed)
 
+    def study_rules(self) -> dict[str, str]:
+        """doc_id -> the rules its stored study profile was read with ("" for none yet)."""
+        rows = self.connect().execute("SELECT doc_id, json_extract(study, '$.rules') FROM documents")
+        return {row[0]: row[1] or "" for row in rows}
+
+    def set_studies(self, profiles: Mapping[str, StudyProfile]) -> None:
+        """Store study profiles read again (doc_id -> profile) in one transaction; the curator's values stay."""
+        conn = self.connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "UPDATE documents SET study = ? WHERE doc_id = ?",
+                ((json.dumps(profile.stored(), ensure_ascii=False), doc_id) for doc_id, profile in profiles.items()),
+            )
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise _storage_error(err, "the catalog") from err
+
     def set_meta(self, key: str, value: str) -> None:
         """Store a small library-wide value (e.g. the digest watermark)."""
         self._execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
@@ -539,8 +567,14 @@ class Library:
             values[key] = json.loads(values[key])
         themes = tuple(ThemeMatch(t["id"], float(t["score"]), dict(t["evidence"])) for t in values["themes"])
         provenance = dict(values["provenance"])
+        study = StudyProfile.from_stored(values["study"])
+        study_edits = {name: value for name, value in edits.items() if name in STUDY_FIELDS}
+        if study_edits:
+            study = study.edited(study_edits)
         for field_name, value in edits.items():
             provenance[field_name] = "curator"
+            if field_name in STUDY_FIELDS:
+                continue
             if field_name == "themes":
                 extracted = {match.theme_id: match for match in themes}
                 themes = tuple(extracted.get(theme_id, ThemeMatch(theme_id, 0.0, {})) for theme_id in value)
@@ -568,6 +602,7 @@ class Library:
             doc_type=values["doc_type"],
             summary=values["summary"],
             themes=themes,
+            study=study,
             provenance=provenance,
             flags=tuple(values["flags"]),
             content_key=values["content_key"],
@@ -599,6 +634,7 @@ def _row_from_document(doc: Document) -> dict[str, Any]:
         "themes": json.dumps(
             [{"id": m.theme_id, "score": m.score, "evidence": m.evidence} for m in doc.themes], ensure_ascii=False
         ),
+        "study": json.dumps(doc.study.stored(), ensure_ascii=False),
         "provenance": json.dumps(doc.provenance, ensure_ascii=False),
         "flags": json.dumps(list(doc.flags)),
         "page_count": doc.page_count,

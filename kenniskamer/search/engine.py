@@ -32,7 +32,17 @@ from kenniskamer.search.hybrid import (
     refine,
 )
 from kenniskamer.search.passages import PASSAGE_CHARS, SPARE_PAGES, candidate_pages, highlight, marked_terms
-from kenniskamer.search.query import Node, Or, merge_phrases, parse_query, read_query, resolve_language, resolve_type
+from kenniskamer.search.query import (
+    STUDY_FACETS,
+    Node,
+    Or,
+    merge_phrases,
+    parse_query,
+    read_query,
+    resolve_language,
+    resolve_study,
+    resolve_type,
+)
 from kenniskamer.search.rank import Run, is_bag_of_words, only_stopwords
 from kenniskamer.search.related import related_documents
 from kenniskamer.search.results import Hit, Passage, SearchPage, SearchQuery
@@ -171,6 +181,8 @@ class SearchEngine:
             return resolve_language(value)
         if field_name == "type":
             return resolve_type(value)
+        if field_name in STUDY_FACETS:
+            return resolve_study(field_name, value)
         return value
 
     @property

@@ -58,15 +58,16 @@ class ResolvedFacet(Facet):
         return resolve(self.name, value)
 
 
-class ThemeFacet(ResolvedFacet):
-    """Themes: a document has several, so sets come from a document x theme matrix."""
+class MultiFacet(ResolvedFacet):
+    """A facet of which a document has several values (themes, methods, countries, groups):
+    sets come from a document x value matrix."""
 
     def mask(self, table: DocTable, wanted: Iterable[Any]) -> np.ndarray:
         chosen = self._codes(table, wanted)
-        return np.asarray(table.theme_matrix[:, chosen].any(axis=1)) if chosen else table.none.copy()
+        return np.asarray(table.matrices[self.name][:, chosen].any(axis=1)) if chosen else table.none.copy()
 
     def counts(self, table: DocTable, matched: np.ndarray) -> list[tuple[Any, int]]:
-        return self._ordered(table, table.theme_matrix[matched].sum(axis=0))
+        return self._ordered(table, table.matrices[self.name][matched].sum(axis=0))
 
 
 class YearFacet(Facet):
@@ -82,8 +83,9 @@ class YearFacet(Facet):
         return sorted(super()._ordered(table, counts), key=lambda item: item[0], reverse=True)
 
 
-_KINDS: dict[str, type[Facet]] = {"theme": ThemeFacet, "type": ResolvedFacet, "language": ResolvedFacet,
-                                   "year": YearFacet, "publisher": Facet, "decade": YearFacet}
+_KINDS: dict[str, type[Facet]] = {"theme": MultiFacet, "type": ResolvedFacet, "language": ResolvedFacet,
+                                   "year": YearFacet, "publisher": Facet, "decade": YearFacet, "kind": ResolvedFacet,
+                                   "method": MultiFacet, "country": MultiFacet, "group": MultiFacet}
 # The index's facet fields, and the decade derived from the year.
 FACETS: dict[str, Facet] = {name: _KINDS[name](name) for name in (*FACET_FIELDS, "decade")}
 FILTER_FIELDS = tuple(FACETS)

@@ -1,8 +1,9 @@
 """The query language: words, "phrases", AND/OR/NOT (EN/OF/NIET), ( ), -word, and fields.
 
 Fields have Dutch and English names: ``titel:``/``title:``, ``auteur:``/``author:``,
-``jaar:2019..2022``/``year:``, ``thema:``/``theme:``, ``taal:``/``lang:``, ``type:``,
-``uitgever:``/``publisher:``. Parsing gives a small tree of plain values; ``search.py``
+``jaar:2019..2022``/``year:``, ``thema:``/``theme:``, ``taal:``/``lang:``, ``type:``/``vorm:``,
+``uitgever:``/``publisher:``, and the study profile's ``soort:``/``kind:``,
+``methode:``/``method:``, ``land:``/``country:`` and ``doelgroep:``/``group:``. Parsing gives a small tree of plain values; ``search.py``
 turns it into index queries. Whoosh is not involved here.
 """
 
@@ -29,12 +30,21 @@ FIELD_NAMES = {
     "lang": "language",
     "language": "language",
     "type": "type",
-    "soort": "type",
+    "vorm": "type",
     "uitgever": "publisher",
     "publisher": "publisher",
+    # The study profile (kenniskamer.study).
+    "soort": "kind",
+    "kind": "kind",
+    "methode": "method",
+    "method": "method",
+    "land": "country",
+    "country": "country",
+    "doelgroep": "group",
+    "group": "group",
 }
 TEXT_FIELDS = ("title", "author")  # fields whose values are searched as text
-VALUE_FIELDS = ("theme", "language", "type", "publisher")
+VALUE_FIELDS = ("theme", "language", "type", "publisher", "kind", "method", "country", "group")
 OPERATORS = {"AND": "AND", "EN": "AND", "OR": "OR", "OF": "OR", "NOT": "NOT", "NIET": "NOT"}
 MIN_YEAR, MAX_YEAR = 1000, 2999
 
@@ -267,6 +277,25 @@ def resolve_type(value: str) -> str:
         if folded in (type_id, fold(dutch).replace(" ", ""), fold(english).replace(" ", "")):
             return type_id
     raise QueryError(f"type:{value} is not a document type; use one of {', '.join(DOC_TYPES)}.")
+
+
+# The study profile's facets, each with the field name a Dutch user types, for error messages.
+STUDY_FACETS = {"kind": "soort", "method": "methode", "country": "land", "group": "doelgroep"}
+
+
+def resolve_study(field: str, value: str, *, typed: str | None = None) -> str:
+    """A study profile value from its id or a Dutch or English label (``land:Nederland`` -> NL).
+
+    ``typed`` is how the value was given, for the error (default: the Dutch query field, ``land:...``).
+    """
+    from kenniskamer.study import default_vocabulary  # loaded when a study field is first used
+
+    vocabulary = default_vocabulary()
+    found = vocabulary.resolve(field, value)
+    if found is None:
+        ids = ", ".join(entry.id for entry in vocabulary[field].entries)
+        raise QueryError(f"{typed or f'{STUDY_FACETS[field]}:{value}'} is not known; use one of {ids}.")
+    return found
 
 
 def parse_query(text: str, resolve: ValueResolver, *, max_length: int = 500) -> Node | None:

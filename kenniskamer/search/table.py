@@ -12,7 +12,8 @@ from kenniskamer.index.postings import PostingCache
 from kenniskamer.index.read import Snapshot
 
 TERM_CACHE_SIZE = 200_000  # (field, term) -> occurs at all, per commit
-SINGLE_FACETS = ("type", "language", "year", "decade", "publisher")  # one value per document
+SINGLE_FACETS = ("type", "language", "year", "decade", "publisher", "kind")  # one value per document
+MULTI_FACETS = ("theme", "method", "country", "group")  # several values per document, comma-separated
 
 
 class DocTable:
@@ -27,7 +28,7 @@ class DocTable:
         self.doc_ids: list[str] = []
         self.ordinal: dict[str, int] = {}
         values: dict[str, list[Any]] = {name: [] for name in SINGLE_FACETS}
-        themes: list[tuple[str, ...]] = []
+        several: dict[str, list[tuple[str, ...]]] = {name: [] for name in MULTI_FACETS}
         added: list[str] = []
         dated: list[str] = []
         for stored in snapshot.doc_records():
@@ -39,7 +40,9 @@ class DocTable:
             values["year"].append(year or None)
             values["decade"].append(year // 10 * 10 if year else None)
             values["publisher"].append(stored.get("publisher") or None)
-            themes.append(tuple(t for t in (stored.get("theme") or "").split(",") if t))
+            values["kind"].append(stored.get("kind") or None)
+            for name, column in several.items():
+                column.append(tuple(v for v in (stored.get(name) or "").split(",") if v))
             added.append(stored.get("added") or "")
             dated.append(stored.get("date") or str(year or ""))
         count = self.size = len(self.doc_ids)
@@ -51,11 +54,14 @@ class DocTable:
             code = {v: i for i, v in enumerate(distinct)}
             self.values[name] = distinct
             self.codes[name] = np.array([code.get(v, -1) if v is not None else -1 for v in column], dtype=np.int64)
-        self.values["theme"] = sorted({t for ts in themes for t in ts})
-        theme_code = {t: i for i, t in enumerate(self.values["theme"])}
-        self.theme_matrix = np.zeros((count, len(self.values["theme"])), dtype=bool)
-        for row, ts in enumerate(themes):
-            self.theme_matrix[row, [theme_code[t] for t in ts]] = True
+        # Each multi-valued facet: its distinct values and a document x value matrix.
+        self.matrices: dict[str, np.ndarray] = {}
+        for name, rows in several.items():
+            self.values[name] = sorted({v for vs in rows for v in vs})
+            index = {v: i for i, v in enumerate(self.values[name])}
+            matrix = self.matrices[name] = np.zeros((count, len(self.values[name])), dtype=bool)
+            for row, vs in enumerate(rows):
+                matrix[row, [index[v] for v in vs]] = True
         # Sort keys as dense ranks: the newest publication date, the latest addition.
         self.date_rank = _ranks(dated)
         self.added_rank = _ranks(added)

@@ -120,6 +120,15 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
+def _paragraph(lines: list[str], page: int, weight: float) -> Iterator[_Sentence]:
+    zone = "method" if weight == METHOD_WEIGHT else "body"
+    for sentence in _split(_dehyphenate(lines)):
+        folded = fold(sentence)
+        if len(folded) >= 12:
+            yield _Sentence(sentence, folded, page, weight, zone, bool(_NOISE.search(folded)))
+    lines.clear()
+
+
 def sentences(title: str, summary: str, pages: Sequence[str]) -> Iterator[_Sentence]:
     """Every sentence of a document worth reading, with its page and weight."""
     if title.strip():
@@ -127,47 +136,33 @@ def sentences(title: str, summary: str, pages: Sequence[str]) -> Iterator[_Sente
     for sentence in _split(summary):
         yield _Sentence(sentence, fold(sentence), 0, SUMMARY_WEIGHT, "summary")
     budget = MAX_TEXT_CHARS
-    method_left = 0
-    spans = reference_spans(pages)
-    for number, (page, span) in enumerate(zip(pages, spans), start=1):
+    method_left = 0  # characters of a method section still to come
+    for number, (page, span) in enumerate(zip(pages, reference_spans(pages)), start=1):
         if budget <= 0:
             break
         if span is not None:
             page = page[: span[0]] + "\n\n" + page[span[1] :]
         budget -= len(page)
-        paragraph: list[str] = []
+        lines: list[str] = []
         weight = METHOD_WEIGHT if method_left > 0 else BODY_WEIGHT
-
-        def flush() -> Iterator[_Sentence]:
-            if paragraph:
-                zone = "method" if weight == METHOD_WEIGHT else "body"
-                for sentence in _split(_dehyphenate(paragraph)):
-                    folded = fold(sentence)
-                    if len(folded) >= 12:
-                        yield _Sentence(sentence, folded, number, weight, zone, bool(_NOISE.search(folded)))
-                paragraph.clear()
-
         for line in page.split("\n"):
             stripped = line.strip()
             if not stripped:
-                yield from flush()
+                yield from _paragraph(lines, number, weight)
                 continue
             heading = fold(stripped) if len(stripped) <= HEADING_CHARS else ""
-            if heading and _METHOD_HEADING.match(heading):
-                yield from flush()
-                method_left, weight = METHOD_SECTION_CHARS, METHOD_WEIGHT
+            if heading and (_METHOD_HEADING.match(heading) or _END_HEADING.match(heading)):
+                yield from _paragraph(lines, number, weight)
+                starts = bool(_METHOD_HEADING.match(heading))
+                method_left, weight = (METHOD_SECTION_CHARS, METHOD_WEIGHT) if starts else (0, BODY_WEIGHT)
                 continue
-            if heading and _END_HEADING.match(heading):
-                yield from flush()
-                method_left, weight = 0, BODY_WEIGHT
-                continue
-            paragraph.append(stripped)
+            lines.append(stripped)
             if method_left > 0:
                 method_left -= len(stripped)
                 if method_left <= 0:
-                    yield from flush()
+                    yield from _paragraph(lines, number, weight)
                     weight = BODY_WEIGHT
-        yield from flush()
+        yield from _paragraph(lines, number, weight)
 
 
 def _hits(vocabulary: Vocabulary, read: Sequence[_Sentence]) -> dict[str, list[_Hit]]:
@@ -203,7 +198,9 @@ def _ranked(scores: dict[str, float]) -> list[tuple[str, float]]:
 def _evidence(hits: Sequence[_Hit], values: Sequence[str]) -> tuple[Evidence, ...]:
     found: list[Evidence] = []
     for value in values:
-        best = sorted((hit for hit in hits if hit.value == value), key=lambda hit: (-hit.weight, hit.sentence.page))
+        # The strongest sentences first; an affiliation or funding line only when nothing else says it.
+        best = sorted((hit for hit in hits if hit.value == value),
+                      key=lambda hit: (hit.sentence.noise, -hit.weight, hit.sentence.page))
         seen: set[str] = set()
         for hit in best:
             if hit.sentence.text in seen:

@@ -24,6 +24,7 @@ CATEGORIES = ("kind", "method", "country", "group")
 # Bump when the reading rules in profile.py change: stored profiles are read again by `reindex`.
 RULES_VERSION = 1
 
+MIN_PREFIX = 4  # letters of a label typed as the start of it
 _ID_RE = re.compile(r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*|[A-Z]{2}|EU)$")
 _WEIGHT_RE = re.compile(r"^(?P<term>.+?)\s*:\s*(?P<weight>[0-9]+(?:\.[0-9]+)?)$")
 
@@ -140,12 +141,16 @@ class Vocabulary:
         return self.categories[name]
 
     def resolve(self, name: str, value: str) -> str | None:
-        """An entry id from an id or a Dutch or English label, folded (``Vluchtelingen`` -> refugees); None if unknown."""
+        """An entry id from an id or a Dutch or English label, folded (``Vluchtelingen`` -> refugees), or
+        the start of one label ("beleid" for "Beleid en advies"); None if unknown or ambiguous."""
         wanted = _loose(value)
-        for entry in self.categories[name].entries:
+        entries = self.categories[name].entries
+        for entry in entries:
             if wanted in (_loose(entry.id), _loose(entry.label_nl), _loose(entry.label_en)):
                 return entry.id
-        return None
+        starts = {entry.id for entry in entries for label in (entry.label_nl, entry.label_en)
+                  if len(wanted) >= MIN_PREFIX and _loose(label).startswith(wanted)}
+        return starts.pop() if len(starts) == 1 else None
 
     def label(self, name: str, id: str, language: str | None = None) -> str:
         """The label of an entry ("en": English, else Dutch); the id itself for an unknown one."""

@@ -5,8 +5,8 @@ stored text as `kenniskamer reindex` does, and prints per field what the issue m
 kind accuracy, the share of research documents whose labelled main method is among the
 methods read, and micro-averaged F1 of countries and groups:
 
-    python tests/study/evaluate.py --library /tmp/topical-library
-    python tests/study/evaluate.py --library /tmp/topical-library --show   # every disagreement
+    python tests/study/score_profiles.py --library /tmp/topical-library
+    python tests/study/score_profiles.py --library /tmp/topical-library --show   # every disagreement
 """
 
 from __future__ import annotations
