@@ -142,6 +142,30 @@ def test_toggling_a_facet_changes_the_hit_count_and_a_chip_removes_it(server: st
     assert _count(page) == before
 
 
+def test_study_facets_and_chips_narrow_the_results_and_the_document_says_why(server: str, page) -> None:
+    page.goto(server + "/?q=immigration")
+    before = _count(page)
+    page.locator("#facet-country ~ ul a", has_text="Duitsland").first.click()
+    page.wait_for_url(re.compile(r"country=DE"))
+    in_germany = _count(page)
+    assert 0 < in_germany <= before
+    lines = page.locator("li.hit p.study")
+    assert lines.count() == page.locator("li.hit").count()
+    assert all("Duitsland" in lines.nth(i).inner_text() for i in range(lines.count()))
+    chip = lines.first.locator("a").first  # the first hit's method, e.g. "Inhoudsanalyse"
+    method = chip.inner_text()
+    chip.click()
+    page.wait_for_url(re.compile(r"country=DE.*method=|method=.*country=DE"))
+    assert 0 < _count(page) <= in_germany
+    assert page.locator(".active-filters a.chip", has_text=method).count() == 1
+    page.locator("li.hit h3 a").first.click()
+    page.wait_for_url(re.compile(r"/doc/[0-9a-f]{12}"))
+    profile = page.locator("section[aria-labelledby=study-heading]")
+    assert "Duitsland" in profile.locator("dl.study-profile").inner_text()
+    assert profile.locator("p.evidence q").count() >= 4  # a sentence for each of kind, method, country, group
+    assert profile.locator("p.evidence a[href*='#page=']").count() >= 1
+
+
 def test_a_bar_of_the_year_chart_filters_on_that_year(server: str, page) -> None:
     page.goto(server + "/?q=polarization")
     bar = page.locator(".yearchart a.bar").first

@@ -84,7 +84,7 @@ def test_result_count_facets_with_counts_and_decade(client) -> None:
     page = _text(client.get("/?q=polarization"))
     total = _total(page)
     assert total >= 3
-    for heading in ("Thema", "Soort", "Taal", "Decennium", "Jaar"):
+    for heading in ("Thema", "Soort document", "Onderzoeksmethode", "Land", "Doelgroep", "Vorm", "Taal", "Decennium", "Jaar"):
         assert f">{heading}</h3>" in page
     assert re.search(r'href="/\?q=polarization&amp;decade=2020"><span class="value">2020–2029</span> <span class="count">\d+', page)
 

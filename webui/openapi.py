@@ -44,6 +44,9 @@ def _filter_parameter(name: str, themes: Sequence[str]) -> dict[str, Any]:
               "type": {"type": "string", "enum": list(DOC_TYPES)},
               "language": {"type": "string", "enum": list(LANGUAGES)},
               "year": year, "decade": year}
+    vocabulary = default_vocabulary()
+    for facet in ("kind", "method", "country", "group"):
+        values[facet] = {"type": "string", "enum": [entry.id for entry in vocabulary[facet].entries]}
     return {
         "name": name,
         "in": "query",

@@ -144,18 +144,20 @@ class Run:
                 # (their analyzer drops them): as conditions they let Dutch documents through
                 # and kept "terror attacks and support for refugees" from the English study.
                 positives = [p for p in positives if not (isinstance(p, Words) and only_stopwords(p.text))] or positives
-            needed = required_parts(len(positives)) if node.loose else len(positives)
-            if needed < len(positives):
+            # Only typed words may be missed; a field value (land:NL, jaar:2020) always holds.
+            words = [p for p in positives if isinstance(p, (Words, Phrase))] if node.loose else []
+            needed = required_parts(len(words))
+            result = table.all
+            if needed < len(words):
                 counts = np.zeros(table.size, dtype=np.int64)
-                for part in positives:
+                for part in words:
                     counts += self.documents(part)
                 result = counts >= needed
-            else:
-                result = table.all
-                for part in sorted(positives, key=lambda p: isinstance(p, (Or, And))):
-                    result = result & self.documents(part)
-                    if not result.any():
-                        return result
+                positives = [p for p in positives if not isinstance(p, (Words, Phrase))]
+            for part in sorted(positives, key=lambda p: isinstance(p, (Or, And))):
+                result = result & self.documents(part)
+                if not result.any():
+                    return result
             for negated in node.parts:
                 if isinstance(negated, Not):
                     result = result & ~self.documents(negated.part)

@@ -53,7 +53,7 @@ EU_KEEP = 0.5
 EUROPE_POOLED = 4  # more European countries than this are written as "EU"
 # Groups.
 GROUP_FLOOR = 8.0
-GROUP_SHARE = 0.3
+GROUP_SHARE = 0.25
 EVIDENCE_PER_VALUE = 2
 EVIDENCE_CHARS = 300
 

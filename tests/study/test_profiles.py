@@ -103,7 +103,8 @@ def test_facets_and_query_fields_find_the_dutch_survey_experiments(topical_libra
     # The facet counts agree with the hits, and the filters give what the query fields give.
     by_filter = client.get("/api/search?country=NL&method=survey-experiment&size=50").json
     assert {hit["id"] for hit in by_filter["hits"]} == expected
-    germany = client.get("/api/search?q=refugees&size=100").json
+    germany = client.get("/api/search?q=refugees&size=50").json
+    assert germany["total"] <= 50  # every hit on one page, to count them
     counted = {c["value"]: c["count"] for c in germany["facets"]["country"]}
     assert counted["DE"] == sum("DE" in hit["study"]["countries"] for hit in germany["hits"])
     kinds = {c["value"]: c["count"] for c in germany["facets"]["kind"]}
