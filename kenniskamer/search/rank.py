@@ -150,8 +150,8 @@ class Run:
             result = table.all
             if needed < len(words):
                 counts = np.zeros(table.size, dtype=np.int64)
-                for part in words:
-                    counts += self.documents(part)
+                for word in words:
+                    counts += self.documents(word)
                 result = counts >= needed
                 positives = [p for p in positives if not isinstance(p, (Words, Phrase))]
             for part in sorted(positives, key=lambda p: isinstance(p, (Or, And))):
