@@ -28,6 +28,26 @@ def data_files() -> Traversable:
         return Path(__file__).resolve().parent.parent / "data"
 
 
+def read_data_toml(path: Path | Traversable, what: str, name: str) -> tuple[bytes, dict[str, Any]]:
+    """The bytes and parsed TOML of a data file (themes.toml, study.toml); a one-line KennisError otherwise.
+
+    ``what`` names the file in errors ("Theme file"), ``name`` is its name under data/.
+    """
+    import tomllib  # here, not at the top: `kenniskamer search` seldom needs it (10 ms)
+
+    from kenniskamer.errors import KennisError
+
+    try:
+        raw = path.read_bytes()
+        return raw, tomllib.loads(raw.decode("utf-8"))
+    except FileNotFoundError:
+        raise KennisError(f"{what} {path} does not exist. Check the path or restore data/{name}.") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise KennisError(f"{what} {path} cannot be read: {err}.") from err
+    except tomllib.TOMLDecodeError as err:
+        raise KennisError(f"{what} {path} is not valid: TOML syntax error ({err}). Fix the file and try again.") from err
+
+
 def default_library() -> Path:
     """The library used when neither ``--library`` nor KENNISKAMER_LIBRARY is given.
 

@@ -20,7 +20,7 @@ from importlib.resources.abc import Traversable
 from itertools import compress
 from pathlib import Path
 
-from kenniskamer.config import data_files
+from kenniskamer.config import data_files, read_data_toml
 from kenniskamer.errors import KennisError
 from kenniskamer.models import ThemeMatch
 from kenniskamer.text.prose import FUNCTION_WORDS, SHORT_WORD, STEMMED_LANGUAGES, fold, term_stem, term_stems
@@ -131,17 +131,8 @@ def _parse_terms(path: Path | Traversable, theme_id: str, key: str, raw: object)
 
 def load_themes(path: Path | Traversable | None = None) -> tuple[Theme, ...]:
     """The themes in a themes.toml file (default: the package's data/themes.toml)."""
-    import tomllib  # here, not at the top: `kenniskamer search` seldom needs it (10 ms)
-
     path = path if path is not None else data_files() / THEMES_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KennisError(f"Theme file {path} does not exist. Check the path or restore data/{THEMES_FILE}.") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise KennisError(f"Theme file {path} cannot be read: {err}.") from err
-    except tomllib.TOMLDecodeError as err:
-        raise _problem(path, f"TOML syntax error ({err})") from err
+    _raw, data = read_data_toml(path, "Theme file", THEMES_FILE)
     tables = data.get("theme")
     if not isinstance(tables, list) or not tables:
         raise _problem(path, "it has no [[theme]] tables")

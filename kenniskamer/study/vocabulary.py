@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from kenniskamer.config import data_files
+from kenniskamer.config import data_files, read_data_toml
 from kenniskamer.errors import KennisError
 from kenniskamer.text.prose import fold
 
@@ -213,18 +213,8 @@ def _category(path: Path | Traversable, name: str, tables: object) -> tuple[Cate
 
 def load_vocabulary(path: Path | Traversable | None = None) -> Vocabulary:
     """The vocabulary in a study.toml file (default: the package's data/study.toml)."""
-    import tomllib
-
     path = path if path is not None else data_files() / STUDY_FILE
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except FileNotFoundError:
-        raise KennisError(f"Study vocabulary {path} does not exist. Check the path or restore data/{STUDY_FILE}.") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise KennisError(f"Study vocabulary {path} cannot be read: {err}.") from err
-    except tomllib.TOMLDecodeError as err:
-        raise _problem(path, f"TOML syntax error ({err})") from err
+    raw, data = read_data_toml(path, "Study vocabulary", STUDY_FILE)
     unknown = sorted(set(data) - {*CATEGORIES, "ignore"})
     if unknown:
         raise _problem(path, f"it has unknown tables {', '.join(unknown)}")
