@@ -135,8 +135,12 @@ def guess_type(extracted: Extracted, text_head: str, page_count: int) -> str:
     return "article" if page_count < 40 else "report"
 
 
-def enrich(fetched: Fetched, extracted: Extracted, themes: Sequence[Theme], *, added: str) -> Document:
-    """A catalog Document (not yet stored) from fetched bytes and what was extracted from them."""
+def enrich(fetched: Fetched, extracted: Extracted, themes: Sequence[Theme], *, added: str,
+           references: Sequence[tuple[int, int] | None] | None = None) -> Document:
+    """A catalog Document (not yet stored) from fetched bytes and what was extracted from them.
+
+    ``references``: the pages' reference lists, if already found (text.layout.reference_spans).
+    """
     sha256 = hashlib.sha256(fetched.data).hexdigest()
     pages = extracted.pages
     text = "\n\n".join(pages)
@@ -163,7 +167,7 @@ def enrich(fetched: Fetched, extracted: Extracted, themes: Sequence[Theme], *, a
     provenance["themes"] = "heuristic"
     publisher = clean_line(extracted.publisher) if extracted.publisher else None
     study = read_profile(default_vocabulary(), title=title, summary=summary, pages=pages, mime=extracted.mime,
-                         doc_type=doc_type)
+                         doc_type=doc_type, references=references)
     provenance.update(dict.fromkeys(STUDY_FIELDS, "heuristic"))
     return Document(
         doc_id=sha256[:12],

@@ -24,19 +24,20 @@ from typing import Any
 
 from indexer.dedupe import KnownDocuments, content_key_of, page_words, sample_of
 from indexer.fetch import expand_locations, fetch
-from indexer.store import IndexSession, terms_for, with_overrides
+from indexer.store import IndexSession, terms_for
 from indexer.workers import Crashed, Duplicate, Failed, OutOfMemory, Pool, Prepared, Task, TimedOut
 from kenniskamer.errors import KennisError, StorageError
 from kenniskamer.index.analysis import analyze_words
 from kenniskamer.index.schema import text_suffix
 from kenniskamer.index.write import Terms
 from kenniskamer.library import Library, utc_now
-from kenniskamer.library.catalog import extension_for
+from kenniskamer.library.catalog import extension_for, with_edits
 from kenniskamer.library.check import sync_index
 from kenniskamer.meaning.encoder import Encoder
 from kenniskamer.meaning.store import VectorStore
 from kenniskamer.meaning.vectors import DocumentVectors, document_text, encode_document, text_hash
 from kenniskamer.models import FLAG_NEEDS_OCR, Document, Fetched
+from kenniskamer.text.layout import reference_spans
 from kenniskamer.text.prose import words as folded_words
 from kenniskamer.themes import Theme
 
@@ -116,23 +117,30 @@ class Report:
 # -- the worker side ----------------------------------------------------------------
 
 
-def process(fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str) -> tuple[Document, tuple[str, ...]]:
-    """Extract and enrich one fetched file: the CPU-heavy part, run in a worker."""
+def process(
+    fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str
+) -> tuple[Document, tuple[str, ...], tuple[tuple[int, int] | None, ...]]:
+    """Extract and enrich one fetched file: the CPU-heavy part, run in a worker.
+
+    Returns the document, its pages and their reference lists, found once here for the study
+    profile, the passage vectors and the index records.
+    """
     # Imported here: the parent never extracts, so it starts the workers before these
     # imports, and the workers take them (about a second) in parallel.
     from indexer.enrich import enrich
     from indexer.extract import extract
 
     extracted = extract(fetched, password=password)
-    doc = enrich(fetched, extracted, themes, added=added)
-    return doc, extracted.pages
+    references = tuple(reference_spans(extracted.pages))
+    doc = enrich(fetched, extracted, themes, added=added, references=references)
+    return doc, extracted.pages, references
 
 
 def prepare(
     fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str, encoder: Encoder | None = None
 ) -> Prepared:
     """Extract and enrich a file, fold its text once for the key, sample, vocabulary and index terms; encode it."""
-    doc, pages = process(fetched, themes, password=password, added=added)
+    doc, pages, references = process(fetched, themes, password=password, added=added)
     per_page = page_words(pages)
     language = text_suffix(doc.language)
     title_words = folded_words(doc.title)
@@ -143,6 +151,7 @@ def prepare(
         title=" ".join(analyze_words(title_words, language)),
         summary=" ".join(analyze_words(folded_words(doc.summary or ""), language)),
         pages=tuple(" ".join(analyze_words(page, language)) for page in per_page),
+        references=references,
     )
     # Too little text to tell works apart (scans, blank forms): no key, no near-duplicate check.
     key = content_key_of(per_page) if sum(len(page) for page in per_page) >= MIN_KEY_WORDS else ""
@@ -153,7 +162,7 @@ def prepare(
         sample=sample_of(per_page) if key else "",
         vocabulary=" ".join(sorted(vocabulary)),
         terms=terms,
-        vectors=encode_document(doc, pages, encoder) if encoder is not None else None,
+        vectors=encode_document(doc, pages, encoder, references=references) if encoder is not None else None,
     )
 
 
@@ -331,7 +340,7 @@ def _add_one(
     if options.dry_run or library is None:
         hashes[doc.sha256] = doc.doc_id
         known.add(doc.doc_id, doc.title, doc.content_key, prepared.sample)
-        finish(ItemResult(location, "would-add", message, doc=with_overrides(doc, options.overrides)))
+        finish(ItemResult(location, "would-add", message, doc=with_edits(doc, options.overrides)))
         return
     assert index is not None
     try:

@@ -6,13 +6,11 @@ import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import replace
-from typing import Any
 
 from kenniskamer.index.schema import text_suffix
 from kenniskamer.index.write import IndexUpdater, Terms, updating
 from kenniskamer.library import Library
-from kenniskamer.library.catalog import year_of
-from kenniskamer.models import Document, ThemeMatch
+from kenniskamer.models import Document
 
 COMMIT_SECONDS = 4.0  # a batch's new documents become searchable at least this often
 IDLE_COMMIT_SECONDS = 2.0  # ... and sooner when the parent has nothing else to do
@@ -74,22 +72,3 @@ def terms_for(stored: Document, extracted: Document, terms: Terms) -> Terms | No
         summary=terms.summary if stored.summary == extracted.summary else None,
     )
 
-
-def with_overrides(doc: Document, overrides: dict[str, Any]) -> Document:
-    """What the catalog would give for ``doc`` with the curator's values (for --dry-run)."""
-    if not overrides:
-        return doc
-    values: dict[str, Any] = {}
-    provenance = dict(doc.provenance)
-    for name, value in overrides.items():
-        provenance[name] = "curator"
-        if name == "themes":
-            extracted = {match.theme_id: match for match in doc.themes}
-            values["themes"] = tuple(extracted.get(theme_id, ThemeMatch(theme_id, 0.0, {})) for theme_id in value)
-        elif name == "authors":
-            values["authors"] = tuple(value)
-        else:
-            values[name] = value
-    if "date" in overrides and "year" not in overrides:
-        values["year"] = year_of(overrides["date"])
-    return replace(doc, provenance=provenance, **values)

@@ -38,6 +38,7 @@ class Terms:
     title: str | None = None
     summary: str | None = None
     pages: tuple[str, ...] | None = None  # one per page, page 1 first
+    references: tuple[tuple[int, int] | None, ...] | None = None  # text.layout.reference_spans of the pages
 
 
 def records_for(doc: Document, pages: Iterable[str], *, terms: Terms | None = None) -> Iterator[dict[str, Any]]:
@@ -79,7 +80,7 @@ def records_for(doc: Document, pages: Iterable[str], *, terms: Terms | None = No
         "author": authors,
     }
     pages = tuple(pages)
-    spans = reference_spans(pages)
+    spans = terms.references if terms is not None and terms.references is not None else reference_spans(pages)
     for number, (text, span) in enumerate(zip(pages, spans), start=1):
         if text.strip():
             yield {

@@ -566,25 +566,7 @@ class Library:
         for key in _JSON_COLUMNS:
             values[key] = json.loads(values[key])
         themes = tuple(ThemeMatch(t["id"], float(t["score"]), dict(t["evidence"])) for t in values["themes"])
-        provenance = dict(values["provenance"])
-        study = StudyProfile.from_stored(values["study"])
-        study_edits = {name: value for name, value in edits.items() if name in STUDY_FIELDS}
-        if study_edits:
-            study = study.edited(study_edits)
-        for field_name, value in edits.items():
-            provenance[field_name] = "curator"
-            if field_name in STUDY_FIELDS:
-                continue
-            if field_name == "themes":
-                extracted = {match.theme_id: match for match in themes}
-                themes = tuple(extracted.get(theme_id, ThemeMatch(theme_id, 0.0, {})) for theme_id in value)
-            elif field_name == "authors":
-                values["authors"] = value
-            else:
-                values[field_name] = value
-        if "date" in edits and "year" not in edits:
-            values["year"] = year_of(values["date"])
-        return Document(
+        doc = Document(
             doc_id=values["doc_id"],
             title=values["title"],
             source=values["source"],
@@ -602,11 +584,41 @@ class Library:
             doc_type=values["doc_type"],
             summary=values["summary"],
             themes=themes,
-            study=study,
-            provenance=provenance,
+            study=StudyProfile.from_stored(values["study"]),
+            provenance=dict(values["provenance"]),
             flags=tuple(values["flags"]),
             content_key=values["content_key"],
         )
+        return with_edits(doc, edits)
+
+
+def with_edits(doc: Document, edits: Mapping[str, Any]) -> Document:
+    """The document with a curator's values (field -> value) in place of the extracted ones.
+
+    The catalog reads every document through it; `add --dry-run` shows with it what the
+    catalog would give. A theme the curator adds has no score or evidence.
+    """
+    if not edits:
+        return doc
+    values: dict[str, Any] = {}
+    study: dict[str, Any] = {}
+    provenance = dict(doc.provenance)
+    for name, value in edits.items():
+        provenance[name] = "curator"
+        if name in STUDY_FIELDS:
+            study[name] = value
+        elif name == "themes":
+            extracted = {match.theme_id: match for match in doc.themes}
+            values["themes"] = tuple(extracted.get(theme_id, ThemeMatch(theme_id, 0.0, {})) for theme_id in value)
+        elif name == "authors":
+            values["authors"] = tuple(value)
+        else:
+            values[name] = value
+    if study:
+        values["study"] = doc.study.edited(study)
+    if "date" in edits and "year" not in edits:
+        values["year"] = year_of(edits["date"])
+    return replace(doc, provenance=provenance, **values)
 
 
 def extension_for(mime: str) -> str:

@@ -49,15 +49,17 @@ def page_chunks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def passages_of(pages: Sequence[str]) -> list[tuple[int, int, int]]:
+def passages_of(pages: Sequence[str], references: Sequence[tuple[int, int] | None] | None = None) -> list[tuple[int, int, int]]:
     """(page number from 1, start, end) of every passage of a document's pages, the reference list left out.
 
     A reference list is never shown as a passage, and leaving it out saves its encoding (a
     sixth of a typical article's pages): a page's text before and after its list is kept.
+    ``references``: the pages' reference lists, if already found.
     """
     spans: list[tuple[int, int, int]] = []
-    for number, (text, references) in enumerate(zip(pages, reference_spans(pages)), start=1):
-        low, high = references if references is not None else (len(text), len(text))
+    found = reference_spans(pages) if references is None else references
+    for number, (text, span) in enumerate(zip(pages, found), start=1):
+        low, high = span if span is not None else (len(text), len(text))
         before = page_chunks(text[:low])
         after = [(start + high, end + high) for start, end in page_chunks(text[high:])]
         spans.extend((number, start, end) for start, end in [*before, *after])
@@ -92,10 +94,14 @@ def expected_hashes(doc: Document, pages: Sequence[str]) -> tuple[bytes, bytes]:
 
 
 def encode_document(
-    doc: Document, pages: Sequence[str], encoder: Encoder, *, previous: DocumentVectors | None = None
+    doc: Document, pages: Sequence[str], encoder: Encoder, *, previous: DocumentVectors | None = None,
+    references: Sequence[tuple[int, int] | None] | None = None,
 ) -> DocumentVectors:
-    """Encode a document and its passages; texts whose hash ``previous`` (same model) holds keep their vector."""
-    spans = passages_of(pages)
+    """Encode a document and its passages; texts whose hash ``previous`` (same model) holds keep their vector.
+
+    ``references``: the pages' reference lists, if already found (text.layout.reference_spans).
+    """
+    spans = passages_of(pages, references)
     texts = [pages[page - 1][start:end] for page, start, end in spans]
     hashes = [text_hash(text) for text in texts]
     doc_text = document_text(doc, pages)

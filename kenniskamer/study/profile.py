@@ -129,15 +129,20 @@ def _paragraph(lines: list[str], page: int, weight: float) -> Iterator[_Sentence
     lines.clear()
 
 
-def sentences(title: str, summary: str, pages: Sequence[str]) -> Iterator[_Sentence]:
-    """Every sentence of a document worth reading, with its page and weight."""
+def sentences(title: str, summary: str, pages: Sequence[str],
+              references: Sequence[tuple[int, int] | None] | None = None) -> Iterator[_Sentence]:
+    """Every sentence of a document worth reading, with its page and weight.
+
+    ``references`` are the pages' reference lists if already found (text.layout.reference_spans).
+    """
     if title.strip():
         yield _Sentence(title.strip(), fold(title), 0, TITLE_WEIGHT, "title")
     for sentence in _split(summary):
         yield _Sentence(sentence, fold(sentence), 0, SUMMARY_WEIGHT, "summary")
     budget = MAX_TEXT_CHARS
     method_left = 0  # characters of a method section still to come
-    for number, (page, span) in enumerate(zip(pages, reference_spans(pages)), start=1):
+    spans = reference_spans(pages) if references is None else references
+    for number, (page, span) in enumerate(zip(pages, spans), start=1):
         if budget <= 0:
             break
         if span is not None:
@@ -305,9 +310,9 @@ def _groups(hits: Sequence[_Hit]) -> list[str]:
 
 
 def read_profile(vocabulary: Vocabulary, *, title: str, summary: str | None, pages: Sequence[str], mime: str,
-                 doc_type: str | None) -> StudyProfile:
-    """The study profile of a document, from its title, summary and page text."""
-    hits = _hits(vocabulary, list(sentences(title, summary or "", pages)))
+                 doc_type: str | None, references: Sequence[tuple[int, int] | None] | None = None) -> StudyProfile:
+    """The study profile of a document, from its title, summary and page text (and its reference lists, if found)."""
+    hits = _hits(vocabulary, list(sentences(title, summary or "", pages, references)))
     method_hits, country_hits, group_hits = hits["method"], hits["country"], hits["group"]
     kind, kind_hits = _kind(hits["kind"], mime, doc_type, _scores(method_hits),
                             _scores(method_hits, {"title", "summary", "method"}))
