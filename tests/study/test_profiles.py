@@ -167,3 +167,10 @@ def test_reindex_reads_profiles_from_the_stored_text_alone(invoke, writable_samp
     assert engine.search(SearchQuery(text="soort:beleid")).total >= 1
     again = invoke("reindex", "--library", writable_sample)
     assert "read the study profiles" not in again.stdout  # read with these rules: not again
+
+
+def test_a_dry_run_shows_the_curators_profile(invoke, tmp_path: Path) -> None:
+    dry = invoke("add", "--dry-run", "--method", "survey", "--country", "Duitsland",
+                 SAMPLE / "en_czymara2020_threat-to-the-occident_frontiers.pdf", "--library", tmp_path / "new")
+    assert dry.exit_code == 0, dry.stderr
+    assert "  methods   survey  [curator]" in dry.stdout and "  countries DE  [curator]" in dry.stdout
