@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -576,11 +577,17 @@ def _update_profiles(library: Library) -> int:
     from kenniskamer.study.refresh import refresh_profiles, stale_profiles
 
     stale = stale_profiles(library)
-    if stale:
-        _err(f"reading the study profiles of {len(stale)} documents from their stored text")
-    progress = _Progress(len(stale), enabled=sys.stderr.isatty())
+    return _with_progress(len(stale), f"reading the study profiles of {len(stale)} documents from their stored text",
+                          lambda step: refresh_profiles(library, stale, on_item=step))
+
+
+def _with_progress(count: int, message: str, work: Callable[[Callable[[str], None]], int]) -> int:
+    """Say what is about to be done to ``count`` documents, run ``work`` with a progress step per document."""
+    if count:
+        _err(message)
+    progress = _Progress(count, enabled=sys.stderr.isatty())
     try:
-        return refresh_profiles(library, stale, on_item=lambda _doc_id: progress.step(0))
+        return work(lambda _doc_id: progress.step(0))
     finally:
         progress.clear()
 
@@ -592,13 +599,8 @@ def _update_vectors(library: Library) -> int:
     from kenniskamer.meaning.sync import check_vectors, repair_vectors
 
     report = check_vectors(library)
-    if report.to_encode:
-        _err(f"encoding the vectors of {len(report.to_encode)} documents (search by meaning)")
-    progress = _Progress(len(report.to_encode), enabled=sys.stderr.isatty())
-    try:
-        return repair_vectors(library, report, on_item=lambda _doc_id: progress.step(0))
-    finally:
-        progress.clear()
+    return _with_progress(len(report.to_encode), f"encoding the vectors of {len(report.to_encode)} documents (search by meaning)",
+                          lambda step: repair_vectors(library, report, on_item=step))
 
 
 @cli.command()
