@@ -164,7 +164,9 @@ class Snapshot:
 
     def has_term(self, fieldname: str, text: str) -> bool:
         """True if the term occurs in the field at all."""
-        return bool(self.searcher.reader().doc_frequency(fieldname, text) > 0)
+        # Membership stops at the first segment that has the term and reads no term info
+        # (doc_frequency decodes the info in every segment).
+        return (fieldname, text) in self.searcher.reader()
 
     def key_terms(self, fieldname: str, text: str, count: int) -> list[tuple[str, float]]:
         """The terms of ``text`` that best tell it apart in this index, with their weights ("more like this")."""
