@@ -19,10 +19,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click
 
+from indexer.ocr import DOCUMENT_SECONDS as DOCUMENT_OCR_SECONDS
 from kenniskamer.config import Settings, data_files, load_settings
 from kenniskamer.errors import KennisError
 from kenniskamer.library import Library
-from kenniskamer.models import DOC_TYPES, LANGUAGES, STUDY_FIELDS
+from kenniskamer.models import DOC_TYPES, FLAG_NEEDS_OCR, LANGUAGES, STUDY_FIELDS
 from kenniskamer.startup import end_of_command
 
 REPO_DATA = Path(str(data_files()))  # the package data: themes, thesaurus and the demo's sample/
@@ -123,6 +124,25 @@ def _metadata_options(func: Any) -> Any:
     return func
 
 
+def _reading_options(func: Any) -> Any:
+    """How files are read (add, reindex --extract): --jobs, --timeout, --ocr-time, --no-ocr."""
+    for option in reversed((
+        click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes that read files (default: number of cores)."),
+        click.option("--timeout", type=click.FloatRange(0.1, 3600), default=120, show_default=True,
+                     help="Seconds to fetch and read each file, OCR aside (a file over it fails alone)."),
+        click.option("--ocr-time", type=click.FloatRange(1, 86400), default=DOCUMENT_OCR_SECONDS, show_default=True,
+                     help="Seconds of OCR per file; pages left over wait, flagged needs-ocr."),
+        click.option("--no-ocr", is_flag=True, help="Do not OCR pages without a text layer (a scan is flagged needs-ocr)."),
+    )):
+        func = option(func)
+    return func
+
+
+def _reading(jobs: int | None, timeout: float, ocr_time: float, no_ocr: bool) -> dict[str, Any]:
+    """The AddOptions of _reading_options."""
+    return {"timeout": timeout, "ocr": not no_ocr, "ocr_seconds": ocr_time, **({"jobs": jobs} if jobs else {})}
+
+
 def _check_study(values: dict[str, Any]) -> dict[str, Any]:
     """The study profile options as ids (labels and case accepted); BadParameter naming the valid ones."""
     from kenniskamer.errors import QueryError
@@ -159,17 +179,18 @@ def _check_themes(themes: tuple[str, ...]) -> list[str]:
 @click.option("--password", help="Password of an encrypted PDF.")
 @click.option("--allow-duplicate", is_flag=True, help="Add near-duplicates of documents already in the library.")
 @click.option("--allow-private", is_flag=True, help="Allow URLs on private or local network addresses.")
-@click.option("--dry-run", is_flag=True, help="Show what would be stored, with themes and their evidence; store nothing.")
-@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for extraction (default: number of cores).")
-@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=120, show_default=True, help="Seconds to fetch and read each file (a file over it fails alone).")
+@click.option("--dry-run", is_flag=True, help="Show what would be stored, with themes and their evidence, and which pages OCR would read; store nothing.")
+@_reading_options
 @json_option
 @library_option
 def add(
     locations: tuple[str, ...], from_file: Any, pattern: str, password: str | None, allow_duplicate: bool,
-    allow_private: bool, dry_run: bool, jobs: int | None, timeout: float, as_json: bool, library_path: Path | None,
-    **metadata: Any,
+    allow_private: bool, dry_run: bool, jobs: int | None, timeout: float, ocr_time: float, no_ocr: bool,
+    as_json: bool, library_path: Path | None, **metadata: Any,
 ) -> None:
     """Add PDF and HTML files, folders (recursively) and http(s) URLs to the library.
+
+    Pages of a PDF without a text layer (scans) are read by OCR, if Tesseract is installed.
 
     \b
     Example:
@@ -193,7 +214,7 @@ def add(
     library = None if dry_run and not Library.exists(root) else Library.open(root, create=True, meaning=settings.meaning)
     options = AddOptions(
         password=password, allow_duplicate=allow_duplicate, allow_private=allow_private, dry_run=dry_run,
-        overrides=overrides, timeout=timeout, **({"jobs": jobs} if jobs else {}),
+        overrides=overrides, **_reading(jobs, timeout, ocr_time, no_ocr),
     )
     progress = _Progress(len(targets), enabled=sys.stderr.isatty() and not as_json)
 
@@ -209,7 +230,7 @@ def add(
             _err(f"{item.outcome}: {item.location}: {item.message}")
         progress.step(item.doc.page_count if item.doc else 0)
 
-    report = run(library, targets, options, on_item=show)
+    report = run(library, targets, options, on_item=show, on_progress=progress.reading)
     progress.clear()
     if as_json:
         _echo_json({
@@ -225,7 +246,7 @@ def add(
 
 
 class _Progress:
-    """A one-line progress display on a terminal (files, pages, ETA); silent otherwise."""
+    """A one-line progress display on a terminal (files, pages, ETA; pages being OCR'd); silent otherwise."""
 
     def __init__(self, total: int, *, enabled: bool):
         self.total, self.enabled = total, enabled
@@ -244,6 +265,12 @@ class _Progress:
         bar = "#" * filled + "-" * (width - filled)
         sys.stderr.write(f"\r[{bar}] {self.done}/{self.total} files, {self.pages} pages, ETA {eta:.0f} s ")
         sys.stderr.flush()
+
+    def reading(self, location: str, done: int, total: int) -> None:
+        """A worker is reading a file's scanned pages by OCR."""
+        if self.enabled and done < total:
+            sys.stderr.write(f"\r\033[KOCR {Path(location).name[:50]}: page {done + 1} of {total} ")
+            sys.stderr.flush()
 
     def clear(self) -> None:
         if self.enabled:
@@ -526,36 +553,50 @@ def cite(doc_ids: tuple[str, ...], style: str, library_path: Path | None) -> Non
 
 @cli.command()
 @click.argument("doc_ids", nargs=-1)
-@click.option("--extract", is_flag=True, help="Read the originals again (new extractors) before rebuilding; curator values stay.")
-@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for --extract (default: number of cores).")
-@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=120, show_default=True, help="Seconds per file for --extract.")
+@click.option("--extract", is_flag=True, help="Read the originals again (new extractors, OCR) before rebuilding; curator values stay.")
+@click.option("--only", "flag", type=click.Choice([FLAG_NEEDS_OCR]), help="With --extract: only the documents with this flag.")
+@_reading_options
 @click.option("--password", help="Password of encrypted PDFs, for --extract.")
 @library_option
-def reindex(doc_ids: tuple[str, ...], extract: bool, jobs: int | None, timeout: float, password: str | None,
-            library_path: Path | None) -> None:
+def reindex(doc_ids: tuple[str, ...], extract: bool, flag: str | None, jobs: int | None, timeout: float,
+            ocr_time: float, no_ocr: bool, password: str | None, library_path: Path | None) -> None:
     """Rebuild the index from the catalog (no PDF is read again); --extract re-reads the originals first.
 
     \b
     Example:
       kenniskamer reindex --library ~/kk
       kenniskamer reindex --extract 3fa2c1d09e7b --library ~/kk
+      kenniskamer reindex --extract --only needs-ocr --library ~/kk
     """
     from kenniskamer.index.write import rebuild_index
 
     library = _open(library_path)
     started = time.monotonic()
+    if flag and not extract:
+        raise click.UsageError("--only goes with --extract: it chooses the documents to read again.")
     if extract:
         from indexer.pipeline import AddOptions, ItemResult
         from indexer.reextract import reextract
+        from kenniskamer.records import added_line
+
+        if flag:
+            doc_ids = (*doc_ids, *(doc.doc_id for doc in library.documents() if flag in doc.flags))
+            if not doc_ids:
+                click.echo(f"No document has the flag {flag}.")
+                return
+        progress = _Progress(len(doc_ids) or library.count(), enabled=sys.stderr.isatty())
 
         def show(item: ItemResult) -> None:
+            progress.clear()
             if item.outcome == "updated" and item.doc:
-                click.echo(f"updated {item.doc.doc_id}  {item.doc.title[:90]}")
+                click.echo(added_line(item.doc, item.message, verb="updated"))
             else:
                 _err(f"{item.outcome}: {item.location}: {item.message}")
+            progress.step(item.doc.page_count if item.doc else 0)
 
-        options = AddOptions(timeout=timeout, password=password, **({"jobs": jobs} if jobs else {}))
-        report = reextract(library, options, doc_ids=doc_ids, on_item=show)
+        options = AddOptions(password=password, **_reading(jobs, timeout, ocr_time, no_ocr))
+        report = reextract(library, options, doc_ids=doc_ids, on_item=show, on_progress=progress.reading)
+        progress.clear()
         _err(f"re-extracted {report.count('updated')}, failed {report.count('failed')}, "
              f"reindexed {library.count()} documents in {time.monotonic() - started:.1f} s")
         if report.failed:

@@ -104,11 +104,19 @@ def trim_words(text: str, max_words: int) -> str:
     return cut + " …"
 
 
+# A page number before or after a heading ("1 EEN EERLIJK LAND", OCR'd), or a logo OCR'd as a
+# letter or sign before it ("e Kwantitatieve analyse"): never part of a title.
+_PAGE_NUMBER = re.compile(r"^(?:\d{1,3}|[^\w\s]+|[a-z])\s+(?=[^\W\d_])|\s+\d{1,3}$")
+
+
 def _first_line_title(pages: Sequence[str]) -> str | None:
     for page in pages[:2]:
         for line in page.splitlines():
-            line = clean_line(line)
-            if 3 <= len(line.split()) <= 30 and re.search(r"[^\W\d_]{3,}", line):
+            line = _PAGE_NUMBER.sub("", clean_line(line))
+            words = line.split()
+            # Mostly words: not a line of OCR noise from a stamp or a logo ("oe mies, Em GW").
+            wordlike = sum(1 for word in words if len(re.sub(r"[\W\d_]", "", word)) >= 2)
+            if 3 <= len(words) <= 30 and re.search(r"[^\W\d_]{3,}", line) and 3 * wordlike >= 2 * len(words):
                 return line[:300]
     return None
 
@@ -190,4 +198,5 @@ def enrich(fetched: Fetched, extracted: Extracted, themes: Sequence[Theme], *, a
         study=study,
         provenance=provenance,
         flags=extracted.flags,
+        ocr=extracted.ocr,
     )

@@ -6,24 +6,25 @@ from collections.abc import Callable
 
 from indexer.fetch import describe_unknown, is_url
 from indexer.html import extract_html
+from indexer.ocr import PageReader
 from indexer.pdf import extract_pdf
 from kenniskamer.errors import ExtractionError, UnsupportedTypeError
 from kenniskamer.models import HTML, PDF, Extracted, Fetched
 
 
-def _pdf(fetched: Fetched, password: str | None) -> Extracted:
-    return extract_pdf(fetched.data, password=password)
+def _pdf(fetched: Fetched, password: str | None, ocr: PageReader | None) -> Extracted:
+    return extract_pdf(fetched.data, password=password, ocr=ocr)
 
 
-def _html(fetched: Fetched, password: str | None) -> Extracted:
+def _html(fetched: Fetched, password: str | None, ocr: PageReader | None) -> Extracted:
     return extract_html(fetched.data, url=fetched.source if is_url(fetched.source) else None)
 
 
-EXTRACTORS: dict[str, Callable[[Fetched, str | None], Extracted]] = {PDF: _pdf, HTML: _html}
+EXTRACTORS: dict[str, Callable[[Fetched, str | None, PageReader | None], Extracted]] = {PDF: _pdf, HTML: _html}
 
 
-def extract(fetched: Fetched, *, password: str | None = None) -> Extracted:
-    """Text per page and metadata of fetched bytes; raise ExtractionError if that fails."""
+def extract(fetched: Fetched, *, password: str | None = None, ocr: PageReader | None = None) -> Extracted:
+    """Text per page and metadata of fetched bytes (``ocr`` reads PDF pages without text); raise ExtractionError if that fails."""
     if not fetched.data:
         raise ExtractionError("The file is empty; check that it was saved or downloaded completely.")
     extractor = EXTRACTORS.get(fetched.mime)
@@ -34,7 +35,7 @@ def extract(fetched: Fetched, *, password: str | None = None) -> Extracted:
         )
     # A MemoryError is left to the worker, whose message names the limit it ran into.
     try:
-        return extractor(fetched, password)
+        return extractor(fetched, password, ocr)
     except ExtractionError:
         raise
     except RecursionError as err:

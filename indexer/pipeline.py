@@ -20,10 +20,12 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from indexer.dedupe import KnownDocuments, content_key_of, page_words, sample_of
 from indexer.fetch import expand_locations, fetch
+from indexer.ocr import DOCUMENT_SECONDS, PAGE_SECONDS, Engine, OcrCache, PageReader, find_engine, ocr_message
 from indexer.store import IndexSession, terms_for
 from indexer.workers import Crashed, Duplicate, Failed, OutOfMemory, Pool, Prepared, Task, TimedOut
 from kenniskamer.errors import KennisError, StorageError
@@ -44,11 +46,6 @@ from kenniskamer.themes import Theme
 VOCABULARY_LENGTHS = (3, 30)  # as kenniskamer.text.vocabulary
 MIN_KEY_WORDS = 20  # documents with fewer words get no content key
 
-NEEDS_OCR_MESSAGE = (
-    "no text layer, needs OCR: stored with its metadata and flagged; run OCR on it (e.g. `ocrmypdf in.pdf out.pdf`) "
-    "and add the result to make its text searchable"
-)
-
 
 @dataclass(frozen=True)
 class AddOptions:
@@ -62,6 +59,8 @@ class AddOptions:
     overrides: dict[str, Any] = field(default_factory=dict)  # curator values for every document
     jobs: int = max(1, os.cpu_count() or 1)
     timeout: float = 120.0  # seconds of extraction per file
+    ocr: bool = True  # read pages without a text layer by OCR, if Tesseract is installed
+    ocr_seconds: float = DOCUMENT_SECONDS  # OCR time per file (each page also has its own limit)
     memory_mb: int = 2048  # extra address space a worker may use per file
     clock: Callable[[], str] = utc_now  # the ingest time; tests set it
 
@@ -118,9 +117,9 @@ class Report:
 
 
 def process(
-    fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str
+    fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str, ocr: PageReader | None = None
 ) -> tuple[Document, tuple[str, ...], tuple[tuple[int, int] | None, ...]]:
-    """Extract and enrich one fetched file: the CPU-heavy part, run in a worker.
+    """Extract (with OCR where a page has no text layer) and enrich one fetched file: the CPU-heavy part, run in a worker.
 
     Returns the document, its pages and their reference lists, found once here for the study
     profile, the passage vectors and the index records.
@@ -130,17 +129,23 @@ def process(
     from indexer.enrich import enrich
     from indexer.extract import extract
 
-    extracted = extract(fetched, password=password)
+    extracted = extract(fetched, password=password, ocr=ocr)
     references = tuple(reference_spans(extracted.pages))
     doc = enrich(fetched, extracted, themes, added=added, references=references)
     return doc, extracted.pages, references
 
 
 def prepare(
-    fetched: Fetched, themes: Sequence[Theme], *, password: str | None, added: str, encoder: Encoder | None = None
+    fetched: Fetched,
+    themes: Sequence[Theme],
+    *,
+    password: str | None,
+    added: str,
+    encoder: Encoder | None = None,
+    ocr: PageReader | None = None,
 ) -> Prepared:
     """Extract and enrich a file, fold its text once for the key, sample, vocabulary and index terms; encode it."""
-    doc, pages, references = process(fetched, themes, password=password, added=added)
+    doc, pages, references = process(fetched, themes, password=password, added=added, ocr=ocr)
     per_page = page_words(pages)
     language = text_suffix(doc.language)
     title_words = folded_words(doc.title)
@@ -176,6 +181,11 @@ class FileReader:
     known_hashes: frozenset[str]  # files with these bytes are duplicates: not worth extracting
     encode: bool = False  # compute the vectors for search by meaning
     encoder: Encoder | None = None  # set by warm_up in the worker when ``encode``
+    ocr: bool = True  # read pages without a text layer by OCR (off: they wait, flagged needs-ocr)
+    ocr_cache: str | None = None  # the library's OCR cache folder (none: a dry run without a library)
+    ocr_seconds: float = DOCUMENT_SECONDS  # OCR time of one file
+    ocr_plan: bool = False  # a dry run: say which pages OCR would read, read none
+    engine: Engine | None = None  # set by warm_up in the worker when ``ocr``
 
     def warm_up(self) -> FileReader:
         """Import the extractors, load the language model and encoder (in each worker at once) and the themes."""
@@ -190,9 +200,23 @@ class FileReader:
             encoder = load_encoder()
             encoder.warm_up()
             reader = replace(reader, encoder=encoder)
+        if self.ocr:
+            reader = replace(reader, engine=find_engine())
         return reader
 
-    def __call__(self, task: Task) -> Prepared | Duplicate | Failed:
+    def page_reader(self, progress: Callable[[int, int, float], None] | None) -> PageReader | None:
+        """What reads a file's pages without a text layer; None with OCR off."""
+        if not self.ocr:
+            return None
+
+        def step(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total, PAGE_SECONDS + 10)
+
+        cache = OcrCache(Path(self.ocr_cache)) if self.ocr_cache else None
+        return PageReader(self.engine, cache, budget=self.ocr_seconds, progress=step, plan=self.ocr_plan)
+
+    def __call__(self, task: Task, progress: Callable[[int, int, float], None] | None = None) -> Prepared | Duplicate | Failed:
         """Fetch and prepare one file; a file whose bytes are known is a Duplicate, a bad one Failed."""
         try:
             fetched = fetch(task.location, allow_private=self.allow_private)
@@ -202,7 +226,9 @@ class FileReader:
                 sha256 = hashlib.sha256(fetched.data).hexdigest()
                 if sha256 in self.known_hashes:
                     return Duplicate(sha256)
-            return prepare(fetched, self.themes or (), password=self.password, added=task.added, encoder=self.encoder)
+            prepared = prepare(fetched, self.themes or (), password=self.password, added=task.added,
+                               encoder=self.encoder, ocr=self.page_reader(progress))
+            return prepared
         except KennisError as err:
             return Failed(str(err))
         except MemoryError:
@@ -212,8 +238,23 @@ class FileReader:
             return Failed(f"Could not read the file ({type(err).__name__}: {err} at {where.name}); it may be damaged.")
 
 
+def ocr_settings(library: Library | None, options: AddOptions) -> dict[str, Any]:
+    """The FileReader's OCR fields for a batch: a dry run only plans (and reads the cache)."""
+    return {
+        "ocr": options.ocr,
+        "ocr_cache": str(library.ocr_dir) if library is not None else None,
+        "ocr_seconds": options.ocr_seconds,
+        "ocr_plan": options.dry_run,
+    }
+
+
 def start_pool(
-    locations: Sequence[str], reader: FileReader, options: AddOptions, *, keep: dict[str, tuple[str, str, str]] | None = None
+    locations: Sequence[str],
+    reader: FileReader,
+    options: AddOptions,
+    *,
+    keep: dict[str, tuple[str, str, str]] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> Pool:
     """Workers started on ``locations`` with the options' limits (``keep``: originals read again)."""
     return Pool(
@@ -224,6 +265,7 @@ def start_pool(
         memory_mb=options.memory_mb,
         clock=options.clock,
         keep=keep,
+        on_progress=on_progress,
     )
 
 
@@ -237,16 +279,18 @@ def run(
     *,
     themes: Sequence[Theme] | None = None,
     on_item: Callable[[ItemResult], None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> Report:
     """Add every file, folder (recursively) and URL; a bad one becomes a failed item and the run goes on.
 
     ``library`` may be None for a dry run without a library (no duplicate check against it).
+    ``on_progress(location, done, total)`` follows the pages of a file being read by OCR.
     """
     targets = list(expand_locations(locations, pattern=options.pattern))
     if library is None and not options.dry_run:
         raise ValueError("a library is needed unless dry_run is set")
     with library.writing() if library is not None else ExitStack():
-        return _run(library, targets, options, themes=themes, on_item=on_item)
+        return _run(library, targets, options, themes=themes, on_item=on_item, on_progress=on_progress)
 
 
 def _run(
@@ -256,6 +300,7 @@ def _run(
     *,
     themes: Sequence[Theme] | None,
     on_item: Callable[[ItemResult], None] | None,
+    on_progress: Callable[[str, int, int], None] | None,
 ) -> Report:
     started = time.monotonic()
     report = Report()
@@ -266,9 +311,10 @@ def _run(
         allow_private=options.allow_private,
         known_hashes=frozenset(hashes),
         encode=library is not None and library.meaning and not options.dry_run,
+        **ocr_settings(library, options),
     )
     writing = library is not None and not options.dry_run
-    pool = start_pool(locations, reader, options)  # the workers start on the first files right away
+    pool = start_pool(locations, reader, options, on_progress=on_progress)  # the workers start on the first files right away
     index = IndexSession(library) if writing and library is not None else None
 
     def finish(item: ItemResult, *, logged: bool = False) -> None:
@@ -336,7 +382,7 @@ def _add_one(
         )
         finish(ItemResult(location, "near-duplicate", message, doc=doc, existing_id=near.doc_id, similarity=near.similarity))
         return
-    message = NEEDS_OCR_MESSAGE if FLAG_NEEDS_OCR in doc.flags else ""
+    message = ocr_message(doc.ocr, flagged=FLAG_NEEDS_OCR in doc.flags, seconds=options.ocr_seconds)
     if options.dry_run or library is None:
         hashes[doc.sha256] = doc.doc_id
         known.add(doc.doc_id, doc.title, doc.content_key, prepared.sample)

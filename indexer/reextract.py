@@ -6,11 +6,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from indexer.pipeline import AddOptions, FileReader, ItemResult, Report, start_pool
+from indexer.ocr import ocr_message
+from indexer.pipeline import AddOptions, FileReader, ItemResult, Report, ocr_settings, start_pool
 from indexer.workers import Duplicate, Failed, Prepared
 from kenniskamer.index.write import rebuild_index
 from kenniskamer.library import Library
 from kenniskamer.meaning.sync import check_vectors, repair_vectors
+from kenniskamer.models import FLAG_NEEDS_OCR
 from kenniskamer.themes import Theme
 
 
@@ -21,6 +23,7 @@ def reextract(
     doc_ids: Sequence[str] = (),
     themes: Sequence[Theme] | None = None,
     on_item: Callable[[ItemResult], None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> Report:
     """Read stored originals again (e.g. after the extractors improved) and replace each document's
     extracted metadata and text; the curator's values stay. Then rebuild the index from the catalog,
@@ -36,9 +39,9 @@ def reextract(
         keep = {path: (doc.source, doc.filename, doc.added) for path, doc in by_path.items()}
         reader = FileReader(
             themes=None if themes is None else tuple(themes), password=options.password, allow_private=False,
-            known_hashes=frozenset(),
+            known_hashes=frozenset(), **ocr_settings(library, options),
         )
-        pool = start_pool(list(by_path), reader, options, keep=keep)
+        pool = start_pool(list(by_path), reader, options, keep=keep, on_progress=on_progress)
         try:
             for finished in pool.results():
                 doc = by_path[finished.location]
@@ -49,7 +52,9 @@ def reextract(
                     case Prepared():
                         fresh = replace(outcome.doc, doc_id=doc.doc_id)
                         library.update_extracted(fresh, outcome.pages, sample=outcome.sample, words=outcome.vocabulary.split())
-                        item = ItemResult(doc.source, "updated", doc=library.get(doc.doc_id), existing_id=doc.doc_id)
+                        stored = library.get(doc.doc_id)
+                        message = ocr_message(stored.ocr, flagged=FLAG_NEEDS_OCR in stored.flags, seconds=options.ocr_seconds)
+                        item = ItemResult(doc.source, "updated", message, doc=stored, existing_id=doc.doc_id)
                     case Duplicate():  # the reader was given no known hashes
                         raise AssertionError("a re-read original was taken for a duplicate")
                     case _:

@@ -122,6 +122,17 @@ class Started:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """A worker is reading a long file page by page (OCR): how far it is; its time limit runs from now again."""
+
+    seq: int
+    location: str
+    done: int  # pages read so far
+    total: int  # pages to read
+    seconds: float  # the time the next step may take, if longer than the file's time limit
+
+
+@dataclass(frozen=True)
 class Finished:
     """A task's outcome, sent by the worker (or made by the parent when the worker ended)."""
 
@@ -136,8 +147,8 @@ class Reader(Protocol):
     def warm_up(self) -> Reader:
         """Load what every task needs; return the reader to use."""
 
-    def __call__(self, task: Task) -> Prepared | Duplicate | Failed:
-        """Read one file."""
+    def __call__(self, task: Task, progress: Callable[[int, int, float], None]) -> Prepared | Duplicate | Failed:
+        """Read one file; ``progress(done, total, seconds)`` reports pages read one by one and restarts its clock."""
 
 
 # -- the worker side -------------------------------------------------------------------
@@ -203,8 +214,12 @@ def _worker_main(
         results.send(Started(task.seq))
         exhausted = False
         outcome: Outcome
+
+        def progress(done: int, total: int, seconds: float, task: Task = task) -> None:
+            results.send(Progress(task.seq, task.location, done, total, seconds))
+
         try:
-            outcome = reader(task)
+            outcome = reader(task, progress)
         except MemoryError:
             exhausted = True
             outcome = OutOfMemory(memory_mb)
@@ -220,7 +235,7 @@ def _worker_main(
 
 # -- the parent side -------------------------------------------------------------------
 
-Message = Started | Finished | None  # None: the worker's pipe closed (it ended)
+Message = Started | Progress | Finished | None  # None: the worker's pipe closed (it ended)
 
 
 class _Worker:
@@ -246,7 +261,7 @@ class _Worker:
         tasks_reader.close()
         results_writer.close()
         self.queue: deque[tuple[int, str]] = deque()  # (seq, location), in the order sent
-        self.started: float | None = None  # when the first queued task started
+        self.deadline: float | None = None  # when the running task (the first queued) runs out of time
         self.killed: tuple[int, TimedOut] | None = None  # (seq, why) if the parent killed it
         self.reader = threading.Thread(target=self._read, args=(on_message,), daemon=True)
         self.reader.start()
@@ -316,12 +331,14 @@ class Pool:
         memory_mb: int,
         clock: Callable[[], str],
         keep: dict[str, tuple[str, str, str]] | None = None,
+        on_progress: Callable[[str, int, int], None] | None = None,
     ):
         self.reader, self.timeout, self.memory_mb, self.clock = reader, timeout, memory_mb, clock
+        self.on_progress = on_progress  # (location, pages done, pages to read), in the main thread
         self.keep = keep or {}  # location -> (source, filename, added) of an original read again
         self.context = _context()
         self.lock = threading.Lock()
-        self.events: queue.Queue[tuple[_Worker, Finished | None]] = queue.Queue()
+        self.events: queue.Queue[tuple[_Worker, Finished | Progress | None]] = queue.Queue()
         self.pending = deque(enumerate(locations))
         self.finished: dict[int, Finished] = {}  # until the ones before it are in
         self.next_seq = 0
@@ -365,11 +382,14 @@ class Pool:
                 case None:  # the process ended: the main thread replaces it
                     self.events.put((worker, None))
                 case Started():
-                    worker.started = time.monotonic()
+                    worker.deadline = time.monotonic() + self.timeout
+                case Progress(seconds=seconds):
+                    worker.deadline = time.monotonic() + max(self.timeout, seconds)
+                    self.events.put((worker, message))
                 case Finished(seq=seq):
                     head, _ = worker.queue.popleft()
                     assert head == seq, (head, seq)
-                    worker.started = None
+                    worker.deadline = None
                     self.restarts = 0
                     self.events.put((worker, message))
                     self._top_up()
@@ -407,20 +427,24 @@ class Pool:
                 if idle is not None:
                     idle()
             if worker is not None:
-                if result is None:
-                    yield from self._replace(worker)
-                else:
-                    yield result
+                match result:
+                    case None:
+                        yield from self._replace(worker)
+                    case Progress(location=location, done=done, total=total):
+                        if self.on_progress is not None:
+                            self.on_progress(location, done, total)
+                    case Finished():
+                        yield result
             now = time.monotonic()
             with self.lock:  # so that the task killed for is the one that ran over
                 for worker in self.workers:
-                    if worker.started is not None and worker.killed is None and now - worker.started > self.timeout:
+                    if worker.deadline is not None and worker.killed is None and now > worker.deadline:
                         worker.kill(TimedOut(self.timeout))
 
     def _wait(self) -> float:
         """Seconds until the earliest time limit of a running task (at most a quarter second)."""
         now = time.monotonic()
-        deadlines = [w.started + self.timeout for w in self.workers if w.started is not None and w.killed is None]
+        deadlines = [w.deadline for w in self.workers if w.deadline is not None and w.killed is None]
         return max(0.0, min([now + 0.25, *deadlines]) - now)
 
     def _replace(self, worker: _Worker) -> Iterator[Finished]:
@@ -432,7 +456,7 @@ class Pool:
                 seq, location = worker.queue.popleft()
                 if worker.killed is not None and worker.killed[0] == seq:
                     failed = Finished(seq, location, worker.killed[1])
-                elif worker.killed is None and (worker.started is not None or self.restarts >= MAX_RESTARTS):
+                elif worker.killed is None and (worker.deadline is not None or self.restarts >= MAX_RESTARTS):
                     failed = Finished(seq, location, Crashed())
                 else:  # it had not started this one (or was killed for one that had just finished)
                     self.pending.appendleft((seq, location))

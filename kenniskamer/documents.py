@@ -20,10 +20,11 @@ from kenniskamer.models import Document
 from kenniskamer.search import Hit, Passage, SearchPage
 
 
-def passage_dict(passage: Passage) -> dict[str, Any]:
-    """One highlighted passage: page, plain text, escaped HTML with <mark>, fragments."""
+def passage_dict(passage: Passage, doc: Document) -> dict[str, Any]:
+    """One highlighted passage: page, whether its text is from OCR, plain text, escaped HTML with <mark>, fragments."""
     return {
         "page": passage.page,
+        "ocr": doc.from_ocr(passage.page),
         "text": passage.text,
         "marked": "".join(
             f"<mark>{html.escape(text)}</mark>" if hit else html.escape(text) for text, hit in passage.fragments
@@ -75,7 +76,7 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
         "study": doc.study.values(),
         "publisher": doc.publisher,
         "added": doc.added,
-        "passages": [passage_dict(p) for p in hit.passages],
+        "passages": [passage_dict(p, doc) for p in hit.passages],
         "found_by_meaning": hit.by_meaning,
     }
 
@@ -159,10 +160,11 @@ def document_dict(
     data["study_evidence"] = evidence_dict(doc)
     data["provenance"] = dict(doc.provenance)
     data["flags"] = list(doc.flags)
+    data["ocr"] = doc.ocr.stored() if doc.ocr else None
     if pages:
         data["pages"] = list(doc.pages)
     if passages is not None:
-        data["passages"] = [passage_dict(p) for p in passages]
+        data["passages"] = [passage_dict(p, doc) for p in passages]
     if related is not None:
         data["related"] = [
             {"id": hit.doc.doc_id, "title": hit.doc.title, "year": hit.doc.year, "score": round(hit.score, 4)}

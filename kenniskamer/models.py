@@ -26,6 +26,30 @@ class Fetched:
 
 
 @dataclass(frozen=True)
+class Ocr:
+    """Which pages of a PDF were read by OCR (page numbers from 1), with what, and which still wait for it."""
+
+    pages: tuple[int, ...] = ()  # text from OCR
+    pending: tuple[int, ...] = ()  # without a text layer and not read yet (no engine, out of time, failed)
+    engine: str = ""  # e.g. "tesseract 5.3.0"; "" when none is installed
+    languages: str = ""  # e.g. "nld+eng"
+    reason: str = ""  # why pages are pending: "missing", "time" or "failed"
+
+    def stored(self) -> dict[str, Any]:
+        """The catalog's (and JSON's) form."""
+        return {"pages": list(self.pages), "pending": list(self.pending), "engine": self.engine,
+                "languages": self.languages, "reason": self.reason}
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> Ocr | None:
+        """The OCR record from its catalog form (None for ``{}``: no page needed OCR)."""
+        if not data:
+            return None
+        return cls(tuple(data.get("pages") or ()), tuple(data.get("pending") or ()), str(data.get("engine") or ""),
+                   str(data.get("languages") or ""), str(data.get("reason") or ""))
+
+
+@dataclass(frozen=True)
 class Extracted:
     """Text per page and the raw metadata an extractor found in a file."""
 
@@ -41,6 +65,7 @@ class Extracted:
     doc_type_hint: str | None = None  # e.g. "article" from og:type or citation_*
     provenance: dict[str, str] = field(default_factory=dict)  # field -> origin
     flags: tuple[str, ...] = ()
+    ocr: Ocr | None = None  # set when some page had no text layer
 
 
 @dataclass(frozen=True)
@@ -130,8 +155,13 @@ class Document:
     study: StudyProfile = StudyProfile()
     provenance: dict[str, str] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
+    ocr: Ocr | None = None  # the pages read by OCR (and waiting for it), if any
     content_key: str = ""
     pages: tuple[str, ...] = ()  # filled only when asked for
+
+    def from_ocr(self, page: int) -> bool:
+        """Whether the text of page ``page`` (from 1) was read by OCR."""
+        return self.ocr is not None and page in self.ocr.pages
 
     @property
     def theme_ids(self) -> tuple[str, ...]:

@@ -6,10 +6,11 @@ The text twin of kenniskamer/documents.py: each value beside where it came from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kenniskamer.models import STUDY_FIELDS, Document, ThemeMatch
+from kenniskamer.models import FLAG_NEEDS_OCR, STUDY_FIELDS, Document, ThemeMatch
 
 EVIDENCE_SHOWN = 120  # characters of an evidence sentence in a terminal
 
@@ -45,9 +46,9 @@ def show_lines(doc: Document, original: Path) -> list[str]:
         ("id", doc.doc_id), ("title", doc.title), ("authors", "; ".join(doc.authors)), ("date", doc.date),
         ("year", doc.year), ("publisher", doc.publisher), ("language", doc.language), ("type", doc.doc_type),
         ("pages", doc.page_count), ("source", doc.source), ("added", doc.added), ("summary", doc.summary),
-        ("flags", ", ".join(doc.flags)), ("original", original),
+        ("flags", ", ".join(doc.flags)), ("ocr", ocr_text(doc)), ("original", original),
     ]
-    lines = [_field_line(doc, label, value, 10) for label, value in rows]
+    lines = [_field_line(doc, label, value, 10) for label, value in rows if label != "ocr" or value]
     lines += [f"{'theme':10} {match.theme_id}: {evidence_text(match)}" for match in doc.themes]
     return lines + study_lines(doc, 10)
 
@@ -68,9 +69,32 @@ def dry_run_record(doc: Document, note: str = "") -> str:
     return "\n".join(lines)
 
 
-def added_line(doc: Document, note: str = "") -> str:
-    """The one line that reports an added document: id, title, year, pages, language, themes."""
+def ocr_text(doc: Document) -> str:
+    """Which pages are from OCR, with what, and which wait for it: "pages 1-2 (tesseract 5.3.0, nld+eng)" ("" if none)."""
+    if doc.ocr is None:
+        return ""
+    read = f"{page_list(doc.ocr.pages)} ({doc.ocr.engine}, {doc.ocr.languages})" if doc.ocr.pages else ""
+    waiting = f"{page_list(doc.ocr.pending)} waiting" if doc.ocr.pending and FLAG_NEEDS_OCR in doc.flags else ""
+    return "; ".join(part for part in (read, waiting) if part)
+
+
+def added_line(doc: Document, note: str = "", *, verb: str = "added") -> str:
+    """The one line that reports an added (or updated) document: id, title, year, pages, language, themes."""
     themes = ", ".join(doc.theme_ids) or "-"
     year = doc.year or "n.d."
-    line = f"added {doc.doc_id}  {doc.title[:90]} ({year}; {doc.page_count} p.; {doc.language or '?'}; themes: {themes})"
+    line = f"{verb} {doc.doc_id}  {doc.title[:90]} ({year}; {doc.page_count} p.; {doc.language or '?'}; themes: {themes})"
     return f"{line}; {note}" if note else line
+
+
+def page_list(numbers: Sequence[int], language: str = "en") -> str:
+    """ "page 3", "pages 1-2", "pages 1-4, 7" (page numbers from 1, sorted); "pagina's 1-2" in Dutch."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    dash = "–" if language == "nl" else "-"
+    text = ", ".join(f"{run[0]}{dash}{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+    one, more = ("pagina", "pagina's") if language == "nl" else ("page", "pages")
+    return f"{one if len(numbers) == 1 else more} {text}"

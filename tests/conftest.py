@@ -33,6 +33,13 @@ ROBUSTNESS = CORPUS / "robustness"
 # A PDF and an HTML page from the shared corpus, with a word that is on a known page.
 PDF_FILE = TOPICAL / "en_janssen-turkenburg2024_affective-polarization-democratic-support_EJPR.pdf"
 HTML_FILE = TOPICAL / "nl_smartbonnie_woonfraude-framing-statushouders.html"
+# The browser tests: Debian's chromium driven by Playwright; screenshots land in test-artifacts/.
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +61,29 @@ def needs_corpus() -> None:
     """Skip when ../shared/corpus is not beside the repository."""
     if not TOPICAL.is_dir():
         pytest.skip(f"the shared corpus is not at {CORPUS}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium, headless, for a module's browser tests."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is required for the browser tests: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def needs_tesseract() -> None:
+    """Skip without Tesseract (Dutch and English); CI sets KENNISKAMER_REQUIRE_OCR=1 so that it fails instead."""
+    from indexer.ocr import PACKAGES, find_engine
+
+    if find_engine() is None:
+        if os.environ.get("KENNISKAMER_REQUIRE_OCR"):
+            pytest.fail(f"Tesseract is required here: apt-get install {PACKAGES}")
+        pytest.skip(f"Tesseract is not installed (apt-get install {PACKAGES})")
 
 
 @pytest.fixture

@@ -13,16 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE_EDITS, serving
+from conftest import ARTIFACTS, HOSTILE_EDITS, serving
 
 REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO / "test-artifacts"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 WIDTHS = (360, 1280)
 # Pages axe checks at 360 px too (every page is checked at 1280 px): the ones whose layout changes most.
 NARROW_AXE = ("search-filtered", "document", "error-400")
@@ -38,18 +32,6 @@ def server(hostile_library: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     """
     with serving(hostile_library, tmp_path_factory.mktemp("server")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is required for the browser tests: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from _batches import DATES, three_batches
 from click.testing import CliRunner
-from conftest import serving
-from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from conftest import ARTIFACTS, serving
 
 from cli import cli
 
@@ -20,18 +19,6 @@ BASE = "https://kenniskamer.example.org"
 @pytest.fixture(scope="module")
 def batches(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[list[str]]]:
     return three_batches(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is required for the browser tests: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")

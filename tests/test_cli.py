@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import HTML_FILE, PDF_FILE, ROBUSTNESS, SAMPLE, needs_corpus
+from conftest import HTML_FILE, PDF_FILE, ROBUSTNESS, SAMPLE, needs_corpus, needs_tesseract
 
 
 def test_add_pdf_and_html_then_find_each_by_a_body_word(invoke, library_path: Path) -> None:
@@ -319,17 +319,40 @@ def test_encrypted_pdfs_say_so_and_open_with_the_password(invoke, library_path: 
     assert doc_id in [hit["id"] for hit in found["hits"]]
 
 
-def test_an_image_only_pdf_is_stored_flagged_with_what_to_do(invoke, library_path: Path) -> None:
+def test_without_tesseract_a_scan_is_stored_flagged_and_one_command_reads_it_later(
+    invoke, library_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     needs_corpus()
+    needs_tesseract()
     scan = ROBUSTNESS / "pdf_scanned-image-only-2pages.pdf"
+    monkeypatch.setenv("KENNISKAMER_TESSERACT", str(tmp_path / "not-installed"))
     result = invoke("add", scan, "--library", library_path)
     assert result.exit_code == 0
     assert len(result.stdout.splitlines()) == 1
-    assert "; no text layer, needs OCR: stored with its metadata and flagged; run OCR on it" in result.stdout
+    assert (
+        "; no text layer on pages 1-2: stored with its metadata and flagged needs-ocr; install Tesseract "
+        "(`apt-get install tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng`), then run "
+        "`kenniskamer reindex --extract --only needs-ocr`"
+    ) in result.stdout
     doc_id = result.stdout.split()[1]
     data = json.loads(invoke("show", doc_id, "--json", "--library", library_path).stdout)
-    assert data["flags"] == ["needs-ocr"] and data["page_count"] == 2
+    assert data["flags"] == ["needs-ocr"] and data["page_count"] == 2 and data["ocr"]["pending"] == [1, 2]
     assert json.loads(invoke("stats", "--json", "--library", library_path).stdout)["needs_ocr"] == 1
+    check = invoke("check", "--library", library_path)
+    assert check.exit_code == 0 and f"waiting for OCR (pages without text, flagged needs-ocr): 1 ({doc_id})" in check.stdout
+    assert not invoke("search", "accessory", "--json", "--library", library_path).stdout.count(doc_id)
+
+    monkeypatch.delenv("KENNISKAMER_TESSERACT")  # installed now
+    read = invoke("reindex", "--extract", "--only", "needs-ocr", "--library", library_path)
+    assert read.exit_code == 0 and f"updated {doc_id}" in read.stdout and "read by OCR (tesseract" in read.stdout
+    data = json.loads(invoke("show", doc_id, "--json", "--library", library_path).stdout)
+    assert data["flags"] == [] and data["ocr"]["pages"] == [1, 2]
+    assert data["title"] == "WEIGHT AND BALANCE CHANGE:" and data["year"] == 1974  # from the page, not the scan
+    hits = json.loads(invoke("search", "accessory", "--json", "--library", library_path).stdout)["hits"]
+    assert hits[0]["id"] == doc_id and hits[0]["page"] == 1
+    assert "waiting for OCR" not in invoke("check", "--library", library_path).stdout
+    nothing = invoke("reindex", "--extract", "--only", "needs-ocr", "--library", library_path)
+    assert nothing.exit_code == 0 and nothing.stdout == "No document has the flag needs-ocr.\n"
 
 
 def test_bad_input_is_one_line_each_with_what_to_do(invoke, library_path: Path, tmp_path: Path) -> None:

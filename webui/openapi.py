@@ -106,9 +106,10 @@ def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
     ]
     passage = {
         "type": "object",
-        "required": ["page", "text", "marked", "fragments"],
+        "required": ["page", "ocr", "text", "marked", "fragments"],
         "properties": {
             "page": {"type": "integer", "minimum": 1, "description": "Page number (1 for a web page)."},
+            "ocr": {"type": "boolean", "description": "The page is a scan: its text was read by OCR."},
             "text": {"type": "string", "description": "The passage as plain text."},
             "marked": {"type": "string", "description": "The passage as HTML: text escaped, matches in <mark>."},
             "fragments": {
@@ -228,7 +229,7 @@ def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
         "type": "object",
         "required": ["id", "title", "source", "filename", "sha256", "mime", "size", "added", "page_count", "authors",
                      "date", "year", "publisher", "language", "type", "summary", "themes", "study", "study_evidence",
-                     "provenance", "flags",
+                     "provenance", "flags", "ocr",
                      "passages", "related", "citations", "links"],
         "properties": {
             "id": {"type": "string"},
@@ -240,6 +241,18 @@ def spec(settings: Settings, *, themes: Sequence[str]) -> dict[str, Any]:
             "size": {"type": "integer"},
             "added": {"type": "string"},
             "page_count": {"type": "integer"},
+            "ocr": {
+                "type": ["object", "null"],
+                "description": "Pages without a text layer: read by OCR, or waiting for it (null: none).",
+                "required": ["pages", "pending", "engine", "languages", "reason"],
+                "properties": {
+                    "pages": {"type": "array", "items": {"type": "integer"}, "description": "Text from OCR."},
+                    "pending": {"type": "array", "items": {"type": "integer"}, "description": "Not read yet."},
+                    "engine": {"type": "string", "description": "e.g. tesseract 5.3.0; empty if none is installed."},
+                    "languages": {"type": "string", "description": "e.g. nld+eng."},
+                    "reason": {"type": "string", "enum": ["", "missing", "time", "failed", "planned"]},
+                },
+            },
             "authors": {"type": "array", "items": {"type": "string"}},
             "date": _NULLABLE_STRING,
             "year": _NULLABLE_INT,

@@ -28,6 +28,7 @@ from flask import (
 from kenniskamer.cite import STYLES, format_citation
 from kenniskamer.errors import QueryError
 from kenniskamer.models import DOC_TYPES, LANGUAGES, Document
+from kenniskamer.records import page_list
 from kenniskamer.search import FILTER_FIELDS, SearchEngine, SearchPage, SearchQuery
 from kenniskamer.search.query import STUDY_FACETS
 from kenniskamer.study import default_vocabulary
@@ -84,6 +85,7 @@ def helpers() -> dict[str, Any]:
         "lang_url": lang_url,
         "doc_lang": doc_lang,
         "file_size": file_size,
+        "page_list": lambda numbers: page_list(numbers, ui),
         "has_route": holder.has_route,
         "static_url": holder.static_url,
     }

@@ -22,7 +22,7 @@ from typing import Any
 
 from kenniskamer.config import meaning_enabled
 from kenniskamer.errors import DocumentNotFoundError, KennisError, LibraryBusyError, StorageError
-from kenniskamer.models import HTML, PDF, STUDY_FIELDS, Document, StudyProfile, ThemeMatch
+from kenniskamer.models import HTML, PDF, STUDY_FIELDS, Document, Ocr, StudyProfile, ThemeMatch
 from kenniskamer.text.dates import year_of
 from kenniskamer.text.prose import vocabulary
 from kenniskamer.text.summary import clean_summary
@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS documents (
     study       TEXT NOT NULL DEFAULT '{}',
     provenance  TEXT NOT NULL DEFAULT '{}',
     flags       TEXT NOT NULL DEFAULT '[]',
+    ocr         TEXT NOT NULL DEFAULT '{}',
     page_count  INTEGER NOT NULL DEFAULT 0,
     content_key TEXT NOT NULL DEFAULT '',
     sample      TEXT NOT NULL DEFAULT ''
@@ -87,9 +88,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 """
 
-_JSON_COLUMNS = ("authors", "themes", "study", "provenance", "flags")
+_JSON_COLUMNS = ("authors", "themes", "study", "provenance", "flags", "ocr")
 # Columns added after version 1 of the catalog, added to an older one when it is opened.
-_ADDED_COLUMNS = {"study": "TEXT NOT NULL DEFAULT '{}'"}
+_ADDED_COLUMNS = {"study": "TEXT NOT NULL DEFAULT '{}'", "ocr": "TEXT NOT NULL DEFAULT '{}'"}
 
 
 def utc_now() -> str:
@@ -112,6 +113,7 @@ class Library:
         self.originals_dir = self.root / "originals"
         self.index_dir = self.root / "index"
         self.vectors_dir = self.root / "vectors"  # derived, beside the index: kenniskamer.meaning.store
+        self.ocr_dir = self.root / "ocr"  # OCR'd page text by file sha256, so an original is OCR'd once: indexer.ocr
         # Search by meaning: vectors at ingest, checked and used by search. Off: no encoder is
         # loaded, no vectors are written or checked. None: as KENNISKAMER_MEANING says (default on).
         self.meaning = meaning_enabled() if meaning is None else meaning
@@ -587,6 +589,7 @@ class Library:
             study=StudyProfile.from_stored(values["study"]),
             provenance=dict(values["provenance"]),
             flags=tuple(values["flags"]),
+            ocr=Ocr.from_stored(values["ocr"]),
             content_key=values["content_key"],
         )
         return with_edits(doc, edits)
@@ -649,6 +652,7 @@ def _row_from_document(doc: Document) -> dict[str, Any]:
         "study": json.dumps(doc.study.stored(), ensure_ascii=False),
         "provenance": json.dumps(doc.provenance, ensure_ascii=False),
         "flags": json.dumps(list(doc.flags)),
+        "ocr": json.dumps(doc.ocr.stored() if doc.ocr else {}),
         "page_count": doc.page_count,
         "content_key": doc.content_key,
     }

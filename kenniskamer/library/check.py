@@ -12,6 +12,7 @@ from kenniskamer.index.read import indexed_stamps
 from kenniskamer.index.write import rebuild_index, stamp, updating
 from kenniskamer.library.catalog import Library
 from kenniskamer.meaning.sync import VectorsReport, check_vectors, repair_vectors
+from kenniskamer.models import FLAG_NEEDS_OCR
 
 
 @dataclass
@@ -29,6 +30,7 @@ class CheckReport:
     vectors_missing: list[str] = field(default_factory=list)  # no vectors of the current model (meaning on)
     vectors_stale: list[str] = field(default_factory=list)  # vectors made from another text than the catalog's
     vectors_extra: list[str] = field(default_factory=list)  # vectors of documents no longer in the catalog
+    waiting_for_ocr: list[str] = field(default_factory=list)  # flagged needs-ocr: not a fault, but not searchable
     repaired: list[str] = field(default_factory=list)
 
     @property
@@ -68,6 +70,11 @@ class CheckReport:
         out.extend(self.repaired)
         if not out:
             out.append(f"ok: {self.documents} documents; catalog, originals and index agree")
+        if self.waiting_for_ocr:
+            ids = self.waiting_for_ocr
+            out.append(f"waiting for OCR (pages without text, flagged needs-ocr): {len(ids)} "
+                       f"({', '.join(ids[:10])}{', ...' if len(ids) > 10 else ''}); "
+                       "run `kenniskamer reindex --extract --only needs-ocr`")
         return out
 
     def to_dict(self) -> dict[str, object]:
@@ -86,6 +93,7 @@ def check_library(
     report = CheckReport()
     docs = {doc.doc_id: doc for doc in library.documents()}
     report.documents = len(docs)
+    report.waiting_for_ocr = sorted(doc_id for doc_id, doc in docs.items() if FLAG_NEEDS_OCR in doc.flags)
     expected = set()
     for doc in docs.values():
         path = library.original_of(doc)
