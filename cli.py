@@ -336,7 +336,8 @@ def search(
         click.echo(f"{number}. {doc.title} ({doc.year or 'n.d.'})  [{doc.doc_id}]")
         click.echo(f"   {doc.filename}  {where}{'  (found by meaning)' if hit.by_meaning else ''}".rstrip())
         for passage in hit.passages[:1]:
-            click.echo(f"   p. {passage.page}: {passage.marked('**', '**')}")
+            ocr = " (text from OCR)" if doc.from_ocr(passage.page) else ""
+            click.echo(f"   p. {passage.page}{ocr}: {passage.marked('**', '**')}")
     _err(f"{result.total} document{'' if result.total == 1 else 's'}, {result.elapsed_ms:.0f} ms")
 
 

@@ -185,3 +185,32 @@ def test_the_site_says_which_text_is_from_ocr(library: Path, browser, tmp_path: 
         assert tab.locator("section.in-document .from-ocr").count() >= 1
         tab.screenshot(path=str(ARTIFACTS / "ocr-document-1280.png"), full_page=True)
         tab.close()
+
+
+def test_a_page_number_or_a_logo_read_as_a_letter_is_never_part_of_a_title() -> None:
+    from indexer.enrich import enrich
+    from kenniskamer.models import PDF, Extracted, Fetched
+
+    body = "Dit programma gaat over wonen, werk en zorg voor iedereen in Nederland, in stad en dorp."
+    for first, title in (
+        ("1 EEN EERLIJK LAND", "EEN EERLIJK LAND"),
+        ("e Kwantitatieve en kwalitatieve analyse CUB-proces", "Kwantitatieve en kwalitatieve analyse CUB-proces"),
+        ("Het Nederland van morgen 12", "Het Nederland van morgen"),
+        ("§ 3 ; = Ed) 21", "Dit programma gaat over wonen, werk en zorg voor iedereen in Nederland, in stad en dorp."),
+    ):
+        extracted = Extracted(mime=PDF, pages=(f"{first}\n\n{body}",))
+        doc = enrich(Fetched(b"%PDF-1.7", PDF, "/scans/p.pdf", "p.pdf"), extracted, (), added="2026-12-03T00:00:00Z")
+        assert doc.title == title
+
+
+def test_a_scan_takes_its_year_from_its_text_not_from_the_day_it_was_scanned(monkeypatch, scans) -> None:
+    needs_tesseract()
+    import indexer.pdf
+    from indexer.ocr import PageReader, find_engine
+    from indexer.pdf.metadata import Meta
+
+    scanned_today = Meta(info={"CreationDate": "D:20261203101500+01'00'", "Producer": "Scanner"})
+    monkeypatch.setattr(indexer.pdf, "read_meta", lambda doc: scanned_today)
+    extracted = indexer.pdf.extract_pdf(scans["scan"].read_bytes(), ocr=PageReader(find_engine()))
+    assert extracted.ocr is not None and extracted.ocr.pages == (1, 2)
+    assert extracted.date is None or not extracted.date.startswith("2026")

@@ -105,8 +105,7 @@ def _assemble(texts: list[str], pages: Pages, meta: Meta, ocr: Ocr | None) -> Ex
         pages=tuple(strip_running_lines(texts, keep=(title or "", *authors))),
         title=title,
         authors=authors,
-        # A scan's metadata dates are the scanner's (the day it was scanned), not the work's.
-        date=printed_date or (None if _scanned(texts, ocr) else metadata_date(meta)),
+        date=printed_date or metadata_date(meta, created=not _scanned(texts, ocr)),
         publisher=publisher,
         language_hint=meta.lang,
         summary=metadata_summary(meta),

@@ -186,8 +186,11 @@ def metadata_publisher(meta: Meta) -> str | None:
     return meta.info.get("Publisher") or _venue(meta)[0]
 
 
-def metadata_date(meta: Meta) -> str | None:
-    """The best date the metadata offers: a publication date, else the creation date."""
+def metadata_date(meta: Meta, *, created: bool = True) -> str | None:
+    """The best date the metadata offers: a publication date, else (``created``) the creation date.
+
+    A scan's creation date is the day it was scanned, not the work's: no ``created`` for those.
+    """
     for key in ("prism:publicationDate", "prism:coverDate", "dc:date"):
         for value in meta.xmp.get(key, []):
             found = parse_pdf_date(value)
@@ -196,6 +199,8 @@ def metadata_date(meta: Meta) -> str | None:
     year = _venue(meta)[1]
     if year:
         return year
+    if not created:
+        return None
     for value in (*meta.xmp.get("xmp:CreateDate", []), meta.info.get("CreationDate", "")):
         found = parse_pdf_date(value) if value else None
         if found:
