@@ -181,7 +181,9 @@ def test_check_finds_a_missing_vector_file_and_repair_restores_it(invoke, writab
     assert repaired.exit_code == 0 and f"encoded the vectors of {library.count()} documents" in repaired.stdout
     assert invoke("check", "--library", writable_sample).exit_code == 0
     after = store.get(doc_id)
-    assert before is not None and after is not None and np.array_equal(after.passages, before.passages)
+    assert before is not None and after is not None and after.spans.tolist() == before.spans.tolist()
+    cosines = (after.passages.astype(np.float32) * before.passages.astype(np.float32)).sum(axis=1)
+    assert cosines.min() > 0.9999  # the same vectors, to rounding (a batch's other texts change the last bits)
 
 
 def test_check_finds_vectors_made_from_another_text(invoke, writable_sample: Path) -> None:

