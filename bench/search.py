@@ -20,13 +20,19 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kenniskamer.index.write import rebuild_index  # noqa: E402
 from kenniskamer.library import Library  # noqa: E402
+from kenniskamer.meaning.encoder import load_encoder  # noqa: E402
+from kenniskamer.meaning.store import VectorStore  # noqa: E402
+from kenniskamer.meaning.vectors import encode_document, text_hash  # noqa: E402
 from kenniskamer.models import Document, ThemeMatch  # noqa: E402
 from kenniskamer.search import SearchEngine, SearchQuery  # noqa: E402
 from tests.relevance.evaluate import load_judgments  # noqa: E402
@@ -138,7 +144,53 @@ def generate(target: Path, source: Path, count: int, seed: int = 7) -> Library:
     with library.writing():
         rebuild_index(library, procs=2)
     print(f"  index: {library.count()} documents in {time.monotonic() - started:.0f} s", flush=True)
+    if VectorStore(origin.vectors_dir).exists():
+        started = time.monotonic()
+        encoded = generate_vectors(library, origin)
+        print(f"  vectors: {library.count()} documents ({encoded} texts encoded, the rest known) in "
+              f"{time.monotonic() - started:.0f} s", flush=True)
     return library
+
+
+class KnownTexts:
+    """The real encoder, with the vectors the source library already holds for the very same texts.
+
+    A generated document's pages are copies of source pages: their passages were encoded
+    when the source was added, so only the new texts (each document's title and summary)
+    go through the encoder. The vectors are what the encoder makes of these texts either way.
+    """
+
+    def __init__(self, origin: Library):
+        self.encoder = load_encoder()
+        self.model_id, self.dimensions = self.encoder.model_id, self.encoder.dimensions
+        self.known: dict[bytes, np.ndarray] = {}
+        self.encoded = 0
+        store = VectorStore(origin.vectors_dir)
+        for doc in origin.documents():
+            vectors, pages = store.get(doc.doc_id), origin.pages(doc.doc_id)
+            if vectors is None:
+                continue
+            for (page, start, end), row in zip(vectors.spans.tolist(), vectors.passages):
+                self.known[text_hash(pages[page - 1][start:end])] = row.astype(np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [self.known.get(text_hash(text)) for text in texts]
+        new = [text for text, row in zip(texts, rows) if row is None]
+        fresh = iter(self.encoder.encode(new)) if new else iter(())
+        self.encoded += len(new)
+        return np.array([row if row is not None else next(fresh) for row in rows], dtype=np.float32).reshape(len(texts), -1)
+
+
+def generate_vectors(library: Library, origin: Library) -> int:
+    """Vectors for every generated document, as ingest makes them; returns how many texts the encoder read."""
+    encoder = KnownTexts(origin)
+    store = VectorStore(library.vectors_dir)
+    for number, doc in enumerate(library.documents(), start=1):
+        store.put(doc.doc_id, encode_document(doc, library.pages(doc.doc_id), encoder))
+        if number % 1000 == 0:
+            print(f"  vectors: {number} documents", flush=True)
+    store.close()
+    return encoder.encoded
 
 
 def main() -> None:
