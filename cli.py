@@ -444,7 +444,7 @@ def edit(doc_id: str, add_theme: tuple[str, ...], remove_theme: tuple[str, ...],
 @click.argument("doc_ids", nargs=-1, required=True)
 @library_option
 def remove(doc_ids: tuple[str, ...], library_path: Path | None) -> None:
-    """Remove documents from the catalog, the index and the originals.
+    """Remove documents from the catalog, the index and the originals (with their vectors and OCR text).
 
     \b
     Example:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kenniskamer.library.catalog import OCR_SUFFIX
 from kenniskamer.models import Ocr
 from kenniskamer.records import page_list
 
@@ -103,7 +104,7 @@ class OcrCache:
         self.folder = folder
 
     def _path(self, sha256: str) -> Path:
-        return self.folder / f"{sha256}.jsonl"
+        return self.folder / f"{sha256}{OCR_SUFFIX}"
 
     def pages(self, sha256: str) -> dict[int, CachedPage]:
         """Page index (from 0) -> what was read; a line cut off by a killed worker is skipped."""

@@ -142,6 +142,25 @@ def test_reading_the_original_again_takes_the_ocr_from_the_cache(invoke, library
     assert after["pages"] == before["pages"] and after["ocr"] == before["ocr"] and after["flags"] == []
 
 
+def test_removing_a_scan_removes_its_ocr_text_and_check_repair_removes_text_left_over(invoke, library: Path, tmp_path) -> None:
+    import shutil
+
+    copy = tmp_path / "library"
+    shutil.copytree(library, copy)
+    doc = _doc(invoke, copy, "gescand-cub-rapport.pdf")
+    ocr = copy / "ocr" / f"{doc['sha256']}.jsonl"
+    assert ocr.exists()
+    left_over = ocr.with_name(f"{'0' * 64}.jsonl")  # as a batch killed between OCR and storing would leave it
+    shutil.copy(ocr, left_over)
+    assert invoke("remove", doc["id"], "--library", copy).exit_code == 0
+    assert not ocr.exists() and left_over.exists()
+    checked = invoke("check", "--library", copy)
+    assert checked.exit_code == 0 and "OCR text of files no longer in the catalog: 1" in checked.stdout
+    repaired = invoke("check", "--repair", "--library", copy)
+    assert "removed the OCR text of 1 files not in the catalog" in repaired.stdout and not left_over.exists()
+    assert "OCR text" not in invoke("check", "--library", copy).stdout
+
+
 def test_a_dry_run_says_which_pages_ocr_would_read_and_how_long(invoke, scans: dict[str, Path], tmp_path) -> None:
     needs_tesseract()
     result = invoke("add", scans["mixed"], "--dry-run", "--library", tmp_path / "library")

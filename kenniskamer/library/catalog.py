@@ -28,6 +28,7 @@ from kenniskamer.text.prose import vocabulary
 from kenniskamer.text.summary import clean_summary
 
 CATALOG_NAME = "catalog.sqlite3"
+OCR_SUFFIX = ".jsonl"  # <library>/ocr/<sha256>.jsonl: one JSON line per OCR'd page (indexer.ocr.OcrCache)
 CATALOG_VERSION = 1
 
 # Fields a curator may set; their values survive re-extraction and reindex.
@@ -113,7 +114,7 @@ class Library:
         self.originals_dir = self.root / "originals"
         self.index_dir = self.root / "index"
         self.vectors_dir = self.root / "vectors"  # derived, beside the index: kenniskamer.meaning.store
-        self.ocr_dir = self.root / "ocr"  # OCR'd page text by file sha256, so an original is OCR'd once: indexer.ocr
+        self.ocr_dir = self.root / "ocr"  # OCR'd page text in <sha256>.jsonl, so an original is OCR'd once: indexer.ocr
         # Search by meaning: vectors at ingest, checked and used by search. Off: no encoder is
         # loaded, no vectors are written or checked. None: as KENNISKAMER_MEANING says (default on).
         self.meaning = meaning_enabled() if meaning is None else meaning
@@ -257,6 +258,12 @@ class Library:
     def original_of(self, doc: Document) -> Path:
         """The path of a document's original."""
         return self.original_path(doc.sha256, extension_for(doc.mime))
+
+    def ocr_files(self) -> dict[str, Path]:
+        """The OCR cache's files (indexer.ocr.OcrCache), by the checksum of the file they were read from."""
+        if not self.ocr_dir.is_dir():
+            return {}
+        return {path.name.removesuffix(OCR_SUFFIX): path for path in self.ocr_dir.iterdir() if path.name.endswith(OCR_SUFFIX)}
 
     # -- catalog: writes -------------------------------------------------------------
 

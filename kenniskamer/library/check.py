@@ -31,6 +31,7 @@ class CheckReport:
     vectors_stale: list[str] = field(default_factory=list)  # vectors made from another text than the catalog's
     vectors_extra: list[str] = field(default_factory=list)  # vectors of documents no longer in the catalog
     waiting_for_ocr: list[str] = field(default_factory=list)  # flagged needs-ocr: not a fault, but not searchable
+    orphan_ocr: list[Path] = field(default_factory=list)  # OCR text of files not in the catalog: a cache, not a fault
     repaired: list[str] = field(default_factory=list)
 
     @property
@@ -70,6 +71,9 @@ class CheckReport:
         out.extend(self.repaired)
         if not out:
             out.append(f"ok: {self.documents} documents; catalog, originals and index agree")
+        if self.orphan_ocr:
+            out.append(f"OCR text of files no longer in the catalog: {len(self.orphan_ocr)} "
+                       "(kept so that adding them again reads no page twice; `kenniskamer check --repair` removes it)")
         if self.waiting_for_ocr:
             ids = self.waiting_for_ocr
             out.append(f"waiting for OCR (pages without text, flagged needs-ocr): {len(ids)} "
@@ -102,6 +106,8 @@ def check_library(
             report.missing_originals.append(doc.doc_id)
         elif verify_checksums and _sha256(path) != doc.sha256:
             report.damaged_originals.append(doc.doc_id)
+    shas = {doc.sha256 for doc in docs.values()}
+    report.orphan_ocr = sorted(path for sha256, path in library.ocr_files().items() if sha256 not in shas)
     if library.originals_dir.exists():
         report.orphan_originals = sorted(p for p in library.originals_dir.rglob("*") if p.is_file() and p not in expected)
     try:
@@ -151,6 +157,11 @@ def _repair(library: Library, report: CheckReport) -> None:
         if report.orphan_originals:
             report.repaired.append(f"repaired: removed {len(report.orphan_originals)} originals without a catalog row")
             report.orphan_originals = []
+        for path in report.orphan_ocr:
+            path.unlink(missing_ok=True)
+        if report.orphan_ocr:
+            report.repaired.append(f"repaired: removed the OCR text of {len(report.orphan_ocr)} files not in the catalog")
+            report.orphan_ocr = []
 
 
 def _sha256(path: Path) -> str:

@@ -33,9 +33,9 @@ def edited_themes(
 
 
 def remove_document(library: Library, doc_id: str, *, keep_original: bool = False) -> Document:
-    """Remove a document: catalog (the source of truth) first, then index and vectors, then the original.
+    """Remove a document: catalog (the source of truth) first, then index and vectors, then the original and its OCR text.
 
-    A crash between the steps leaves at most an index record or an original file
+    A crash between the steps leaves at most an index record, an original file or OCR text
     without a catalog row, which `kenniskamer check --repair` removes.
     """
     with library.writing():
@@ -46,5 +46,7 @@ def remove_document(library: Library, doc_id: str, *, keep_original: bool = Fals
         remove_vectors(library, doc_id)
         if not keep_original and library.find_sha(doc.sha256) is None:
             library.original_of(doc).unlink(missing_ok=True)
+            if (ocr := library.ocr_files().get(doc.sha256)) is not None:
+                ocr.unlink(missing_ok=True)
         library.log(doc.source, "removed", doc_id)
     return doc
