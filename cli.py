@@ -10,7 +10,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +22,23 @@ import click
 
 from indexer.ocr import DOCUMENT_SECONDS as DOCUMENT_OCR_SECONDS
 from kenniskamer.config import Settings, data_files, load_settings
-from kenniskamer.errors import KennisError
+from kenniskamer.errors import KennisError, OptionsError
 from kenniskamer.library import Library
-from kenniskamer.models import DOC_TYPES, FLAG_NEEDS_OCR, LANGUAGES, STUDY_FIELDS
+from kenniskamer.models import DOC_TYPES, FLAG_NEEDS_OCR, LANGUAGES
+from kenniskamer.records import Progress
 from kenniskamer.startup import end_of_command
 
 REPO_DATA = Path(str(data_files()))  # the package data: themes, thesaurus and the demo's sample/
 
 
 class KennisGroup(click.Group):
-    """Turns a KennisError into a one-line `Error: ...` and exit status 1."""
+    """Turns a KennisError into a one-line `Error: ...` and exit status 1 (2 for options that do not go together)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except OptionsError as err:
+            raise click.UsageError(str(err)) from err
         except KennisError as err:
             raise click.ClickException(str(err)) from err
 
@@ -86,18 +90,14 @@ def cli(ctx: click.Context, no_meaning: bool) -> None:
 # -- add -----------------------------------------------------------------------------------
 
 
-def _overrides(**values: Any) -> dict[str, Any]:
-    """The metadata options that were given (themes checked), as curator values."""
-    values["themes"] = _check_themes(values["themes"])
-    values.update(_check_study(values))
-    result: dict[str, Any] = {}
-    for key in ("title", "authors", "year", "date", "publisher", "doc_type", "language", "summary", "themes",
-                *STUDY_FIELDS):
-        value = values[key]
-        if value in (None, (), []):
-            continue
-        result[key] = list(value) if isinstance(value, tuple) else value
-    return result
+def _overrides(clear: tuple[str, ...] = (), **values: Any) -> dict[str, Any]:
+    """The metadata options that were given, as curator values (themes and study values checked; ``clear``ed as None)."""
+    from kenniskamer.library.curate import CuratorValueError, curator_values
+
+    try:
+        return curator_values(values, clear=clear)
+    except CuratorValueError as err:
+        raise click.BadParameter(str(err), param_hint=f"--{err.option}") from None
 
 
 def _metadata_options(func: Any) -> Any:
@@ -143,32 +143,23 @@ def _reading(jobs: int | None, timeout: float, ocr_time: float, no_ocr: bool) ->
     return {"timeout": timeout, "ocr": not no_ocr, "ocr_seconds": ocr_time, **({"jobs": jobs} if jobs else {})}
 
 
-def _check_study(values: dict[str, Any]) -> dict[str, Any]:
-    """The study profile options as ids (labels and case accepted); BadParameter naming the valid ones."""
-    from kenniskamer.errors import QueryError
-    from kenniskamer.search.query import resolve_study
+def _item_printer(progress: Progress, *, quiet: bool = False) -> Callable[[Any], None]:
+    """What add and reindex --extract print of each file (an ItemResult): its line on stdout, or why not on stderr."""
+    from kenniskamer.records import added_line, dry_run_record
 
-    fields = {"kind": "kind", "methods": "method", "countries": "country", "groups": "group"}
-    checked: dict[str, Any] = {}
-    for key, facet in fields.items():
-        given = values.get(key)
-        if given in (None, (), []):
-            continue
-        try:
-            if key == "kind":
-                checked[key] = resolve_study(facet, given, typed=repr(given))
-            else:
-                checked[key] = list(dict.fromkeys(resolve_study(facet, value, typed=repr(value)) for value in given))
-        except QueryError as err:
-            raise click.BadParameter(str(err), param_hint=f"--{facet}") from None
-    return checked
+    def show(item: Any) -> None:
+        progress.clear()
+        if quiet:
+            pass
+        elif item.doc and item.outcome in ("added", "updated"):
+            click.echo(added_line(item.doc, item.message, verb=item.outcome))
+        elif item.doc and item.outcome == "would-add":
+            click.echo(dry_run_record(item.doc, item.message))
+        else:
+            _err(f"{item.outcome}: {item.location}: {item.message}")
+        progress.step(item.doc.page_count if item.doc else 0)
 
-
-def _check_themes(themes: tuple[str, ...]) -> list[str]:
-    from kenniskamer.themes import load_themes, theme_by_id
-
-    known = load_themes()
-    return [theme_by_id(known, theme).id for theme in themes]
+    return show
 
 
 @cli.command()
@@ -197,9 +188,7 @@ def add(
       kenniskamer add rapport.pdf https://example.org/artikel.html onderzoek/ --library ~/kk
     """
     from indexer.fetch import expand_locations
-    from indexer.pipeline import AddOptions, ItemResult, run
-    from kenniskamer.documents import document_dict
-    from kenniskamer.records import added_line, dry_run_record
+    from indexer.pipeline import AddOptions, run
 
     given = list(locations) + ([line.strip() for line in from_file] if from_file else [])
     if not given:
@@ -216,66 +205,14 @@ def add(
         password=password, allow_duplicate=allow_duplicate, allow_private=allow_private, dry_run=dry_run,
         overrides=overrides, **_reading(jobs, timeout, ocr_time, no_ocr),
     )
-    progress = _Progress(len(targets), enabled=sys.stderr.isatty() and not as_json)
-
-    def show(item: ItemResult) -> None:
-        progress.clear()
-        if as_json:
-            pass
-        elif item.outcome == "added":
-            click.echo(added_line(item.doc, item.message))  # type: ignore[arg-type]
-        elif item.outcome == "would-add":
-            click.echo(dry_run_record(item.doc, item.message))  # type: ignore[arg-type]
-        else:
-            _err(f"{item.outcome}: {item.location}: {item.message}")
-        progress.step(item.doc.page_count if item.doc else 0)
-
-    report = run(library, targets, options, on_item=show, on_progress=progress.reading)
+    progress = Progress(len(targets), enabled=sys.stderr.isatty() and not as_json)
+    report = run(library, targets, options, on_item=_item_printer(progress, quiet=as_json), on_progress=progress.reading)
     progress.clear()
     if as_json:
-        _echo_json({
-            "added": [document_dict(i.doc) for i in report.items if i.outcome in ("added", "would-add") and i.doc],
-            "duplicates": [{"location": i.location, "existing_id": i.existing_id, "similarity": i.similarity,
-                            "message": i.message} for i in report.items if i.outcome in ("duplicate", "near-duplicate")],
-            "failed": [{"location": i.location, "message": i.message} for i in report.items if not i.ok],
-            "pages": report.pages, "seconds": round(report.seconds, 2),
-        })
+        _echo_json(report.to_dict())
     _err(report.summary())
     if report.failed:
         sys.exit(1)
-
-
-class _Progress:
-    """A one-line progress display on a terminal (files, pages, ETA; pages being OCR'd); silent otherwise."""
-
-    def __init__(self, total: int, *, enabled: bool):
-        self.total, self.enabled = total, enabled
-        self.done = self.pages = 0
-        self.started = time.monotonic()
-
-    def step(self, pages: int) -> None:
-        self.done += 1
-        self.pages += pages
-        if not self.enabled:
-            return
-        elapsed = time.monotonic() - self.started
-        eta = elapsed / self.done * (self.total - self.done)
-        width = 24
-        filled = int(width * self.done / max(1, self.total))
-        bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(f"\r[{bar}] {self.done}/{self.total} files, {self.pages} pages, ETA {eta:.0f} s ")
-        sys.stderr.flush()
-
-    def reading(self, location: str, done: int, total: int) -> None:
-        """A worker is reading a file's scanned pages by OCR."""
-        if self.enabled and done < total:
-            sys.stderr.write(f"\r\033[KOCR {Path(location).name[:50]}: page {done + 1} of {total} ")
-            sys.stderr.flush()
-
-    def clear(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
 
 
 # -- search ----------------------------------------------------------------------------------
@@ -306,6 +243,7 @@ def search(
       kenniskamer search polarisatie --theme framing --lang en
     """
     from kenniskamer.documents import search_page_dict
+    from kenniskamer.records import hit_lines, search_notices
     from kenniskamer.search import SearchEngine, SearchQuery
 
     library = _open(library_path)
@@ -316,28 +254,13 @@ def search(
     if as_json:
         _echo_json(search_page_dict(result))
         return
-    if result.read_as is not None:
-        _err(f"Read as: {result.read_as} (a quote or bracket without its partner was left out).")
-    if result.corrected_from:
-        _err(f"Nothing found for {result.corrected_from!r}; showing results for {result.suggestion!r}.")
-    elif result.suggestion:
-        _err(f"Did you mean: {result.suggestion}")
-    if result.expansions:
-        _err(f"Also searched for: {', '.join(result.expansions)}")
-    if "no-document-has-all-words" in result.notices:
-        _err("No document holds every word; showing documents with some of them.")
+    for notice in search_notices(result):
+        _err(notice)
     if not result.hits:
         _err("No documents found.")
         return
-    first = (page - 1) * limit
-    for number, hit in enumerate(result.hits, start=first + 1):
-        doc = hit.doc
-        where = f"p. {hit.page}" if hit.page else ""
-        click.echo(f"{number}. {doc.title} ({doc.year or 'n.d.'})  [{doc.doc_id}]")
-        click.echo(f"   {doc.filename}  {where}{'  (found by meaning)' if hit.by_meaning else ''}".rstrip())
-        for passage in hit.passages[:1]:
-            ocr = " (text from OCR)" if doc.from_ocr(passage.page) else ""
-            click.echo(f"   p. {passage.page}{ocr}: {passage.marked('**', '**')}")
+    for line in hit_lines(result.hits, first=(page - 1) * limit + 1):
+        click.echo(line)
     _err(f"{result.total} document{'' if result.total == 1 else 's'}, {result.elapsed_ms:.0f} ms")
 
 
@@ -420,20 +343,14 @@ def edit(doc_id: str, add_theme: tuple[str, ...], remove_theme: tuple[str, ...],
       kenniskamer edit 3fa2c1d09e7b --title "Draagvlak voor opvang" --add-theme draagvlak
       kenniskamer edit 3fa2c1d09e7b --kind research --method survey-experiment --country NL --group refugees
     """
-    from kenniskamer.library.catalog import EDITABLE_FIELDS
     from kenniskamer.library.curate import edit_document, edited_themes
+    from kenniskamer.themes import theme_ids
 
     library = _open(library_path)
-    values = _overrides(**metadata)
+    values = _overrides(**metadata, clear=clear)
     if add_theme or remove_theme:
-        values["themes"] = edited_themes(library, doc_id, base=values.get("themes"), add=_check_themes(add_theme),
-                                         remove=_check_themes(remove_theme))
-    for name in clear:
-        name = {"type": "doc_type", "author": "authors", "theme": "themes", "method": "methods", "country": "countries",
-                "group": "groups"}.get(name, name)
-        if name not in EDITABLE_FIELDS:
-            raise click.BadParameter(f"{name!r} is not a field; use one of {', '.join(EDITABLE_FIELDS)}.")
-        values[name] = None
+        values["themes"] = edited_themes(library, doc_id, base=values.get("themes"), add=theme_ids(add_theme),
+                                         remove=theme_ids(remove_theme))
     if not values:
         raise click.UsageError("Nothing to change: give an option such as --title or --add-theme.")
     doc = edit_document(library, doc_id, values)
@@ -486,19 +403,15 @@ def digest(since: str | None, days: int | None, since_last: bool, until: str | N
       kenniskamer digest --since-last --mark
     """
     from kenniskamer import digest as core
-    from kenniskamer.themes import load_themes
+    from kenniskamer.themes import load_themes, theme_ids
 
-    given = [name for name, value in (("--since", since), ("--days", days is not None),
-                                       ("--since-last", since_last)) if value]
-    if len(given) > 1:
-        raise click.UsageError(f"Give only one of --since, --days and --since-last, not {' and '.join(given)}.")
     settings = load_settings(library=library_path, base_url=base_url)
     public = settings.base_url.strip()
     if public and not public.startswith(("http://", "https://")):
         raise click.BadParameter(f"{public!r} is not a web address; write it as https://...", param_hint="--base-url")
     library = Library.open(settings.library)
-    wanted = _check_themes(themes)
-    if not given:
+    wanted = theme_ids(themes)
+    if not since and days is None and not since_last:
         since_last = core.read_watermark(library) is not None
         days = None if since_last else 30
         _err("No window given: since the last --mark." if since_last else
@@ -569,34 +482,24 @@ def reindex(doc_ids: tuple[str, ...], extract: bool, flag: str | None, jobs: int
       kenniskamer reindex --extract 3fa2c1d09e7b --library ~/kk
       kenniskamer reindex --extract --only needs-ocr --library ~/kk
     """
-    from kenniskamer.index.write import rebuild_index
+    from kenniskamer.library.check import reindex_library
 
     library = _open(library_path)
     started = time.monotonic()
     if flag and not extract:
         raise click.UsageError("--only goes with --extract: it chooses the documents to read again.")
     if extract:
-        from indexer.pipeline import AddOptions, ItemResult
+        from indexer.pipeline import AddOptions
         from indexer.reextract import reextract
-        from kenniskamer.records import added_line
 
         if flag:
             doc_ids = (*doc_ids, *(doc.doc_id for doc in library.documents() if flag in doc.flags))
             if not doc_ids:
                 click.echo(f"No document has the flag {flag}.")
                 return
-        progress = _Progress(len(doc_ids) or library.count(), enabled=sys.stderr.isatty())
-
-        def show(item: ItemResult) -> None:
-            progress.clear()
-            if item.outcome == "updated" and item.doc:
-                click.echo(added_line(item.doc, item.message, verb="updated"))
-            else:
-                _err(f"{item.outcome}: {item.location}: {item.message}")
-            progress.step(item.doc.page_count if item.doc else 0)
-
+        progress = Progress(len(doc_ids) or library.count(), enabled=sys.stderr.isatty())
         options = AddOptions(password=password, **_reading(jobs, timeout, ocr_time, no_ocr))
-        report = reextract(library, options, doc_ids=doc_ids, on_item=show, on_progress=progress.reading)
+        report = reextract(library, options, doc_ids=doc_ids, on_item=_item_printer(progress), on_progress=progress.reading)
         progress.clear()
         _err(f"re-extracted {report.count('updated')}, failed {report.count('failed')}, "
              f"reindexed {library.count()} documents in {time.monotonic() - started:.1f} s")
@@ -605,44 +508,22 @@ def reindex(doc_ids: tuple[str, ...], extract: bool, flag: str | None, jobs: int
         return
     if doc_ids:
         raise click.UsageError("Document ids go with --extract; without it the whole index is rebuilt.")
-    with library.writing():
-        profiles = _update_profiles(library)
-        count = rebuild_index(library, procs=2 if library.count() > 200 else 1)
-        encoded = _update_vectors(library)
+    count, profiles, encoded = reindex_library(library, stage=_stage)
     read = f", read the study profiles of {profiles}" if profiles else ""
     vectors = f", encoded the vectors of {encoded}" if encoded else ""
     click.echo(f"reindexed {count} documents{read}{vectors} in {time.monotonic() - started:.1f} s")
 
 
-def _update_profiles(library: Library) -> int:
-    """Study profiles for the documents read with other rules (or none yet), from the stored text, with progress."""
-    from kenniskamer.study.refresh import refresh_profiles, stale_profiles
-
-    stale = stale_profiles(library)
-    return _with_progress(len(stale), f"reading the study profiles of {len(stale)} documents from their stored text",
-                          lambda step: refresh_profiles(library, stale, on_item=step))
-
-
-def _with_progress(count: int, message: str, work: Callable[[Callable[[str], None]], int]) -> int:
-    """Say what is about to be done to ``count`` documents, run ``work`` with a progress step per document."""
+@contextmanager
+def _stage(message: str, count: int) -> Iterator[Callable[[str], None]]:
+    """Say what is about to be done to ``count`` documents, and show a progress step per document."""
     if count:
         _err(message)
-    progress = _Progress(count, enabled=sys.stderr.isatty())
+    progress = Progress(count, enabled=sys.stderr.isatty())
     try:
-        return work(lambda _doc_id: progress.step(0))
+        yield lambda _doc_id: progress.step(0)
     finally:
         progress.clear()
-
-
-def _update_vectors(library: Library) -> int:
-    """Vectors for the documents that lack them or whose text changed (all of them for a new model), with progress."""
-    if not library.meaning:
-        return 0
-    from kenniskamer.meaning.sync import check_vectors, repair_vectors
-
-    report = check_vectors(library)
-    return _with_progress(len(report.to_encode), f"encoding the vectors of {len(report.to_encode)} documents (search by meaning)",
-                          lambda step: repair_vectors(library, report, on_item=step))
 
 
 @cli.command()
@@ -770,18 +651,9 @@ def serve(host: str, port: int, threads: int, library_path: Path | None) -> None
     Example:
       kenniskamer serve --port 8080
     """
-    _serve(_settings(library_path), host, port, threads)
+    from webui import serve as serve_site
 
-
-def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
-    import waitress
-
-    from webui import create_app
-
-    Library.open(settings.library)  # a clear error before the server starts
-    app = create_app(settings)
-    _err(f"Serving {settings.library} on http://{host}:{port}/ (Ctrl+C stops)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="kenniskamer")
+    serve_site(_settings(library_path), host, port, threads, say=_err)
 
 
 @cli.command()
@@ -811,7 +683,9 @@ def demo(port: int, no_serve: bool, library_path: Path | None) -> None:
                 f"Remove {root} and run `kenniskamer demo` again once the cause is fixed."
             )
     if not no_serve:
-        _serve(_settings(root), "127.0.0.1", port, 8)
+        from webui import serve as serve_site
+
+        serve_site(_settings(root), "127.0.0.1", port, 8, say=_err)
 
 
 def main() -> None:

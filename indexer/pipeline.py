@@ -103,6 +103,18 @@ class Report:
         """True if any item failed."""
         return any(not item.ok for item in self.items)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The batch as `kenniskamer add --json` prints it: documents added, duplicates, failures, pages, seconds."""
+        from kenniskamer.documents import document_dict
+
+        return {
+            "added": [document_dict(i.doc) for i in self.items if i.outcome in ("added", "would-add") and i.doc],
+            "duplicates": [{"location": i.location, "existing_id": i.existing_id, "similarity": i.similarity,
+                            "message": i.message} for i in self.items if i.outcome in ("duplicate", "near-duplicate")],
+            "failed": [{"location": i.location, "message": i.message} for i in self.items if not i.ok],
+            "pages": self.pages, "seconds": round(self.seconds, 2),
+        }
+
     def summary(self) -> str:
         """One line: added, duplicates, failed, pages, seconds."""
         added = self.count("added", "would-add")

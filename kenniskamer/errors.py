@@ -15,6 +15,12 @@ class QueryError(KennisError):
     http_status = 400
 
 
+class OptionsError(KennisError):
+    """Options that do not go together (a usage error: exit status 2 on the command line)."""
+
+    http_status = 400
+
+
 class DocumentNotFoundError(KennisError):
     """No document has the given id."""
 

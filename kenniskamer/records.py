@@ -1,4 +1,5 @@
-"""A document as plain text for a terminal: the `show` record, the dry-run record, the line of an addition.
+"""What a terminal shows: a document as plain text (the `show` record, the dry-run record, the line of an
+addition), the lines of a search, and the progress line of a batch.
 
 The text twin of kenniskamer/documents.py: each value beside where it came from
 (``[layout]``, ``[curator]``, ...) and each theme with the terms that put it there.
@@ -6,11 +7,16 @@ The text twin of kenniskamer/documents.py: each value beside where it came from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kenniskamer.models import FLAG_NEEDS_OCR, STUDY_FIELDS, Document, ThemeMatch
+
+if TYPE_CHECKING:
+    from kenniskamer.search.results import Hit, SearchPage
 
 EVIDENCE_SHOWN = 120  # characters of an evidence sentence in a terminal
 
@@ -98,3 +104,66 @@ def page_list(numbers: Sequence[int], language: str = "en") -> str:
     text = ", ".join(f"{run[0]}{dash}{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
     one, more = ("pagina", "pagina's") if language == "nl" else ("page", "pages")
     return f"{one if len(numbers) == 1 else more} {text}"
+
+
+def search_notices(result: SearchPage) -> list[str]:
+    """What a search says about how it read the query, for stderr."""
+    notices = []
+    if result.read_as is not None:
+        notices.append(f"Read as: {result.read_as} (a quote or bracket without its partner was left out).")
+    if result.corrected_from:
+        notices.append(f"Nothing found for {result.corrected_from!r}; showing results for {result.suggestion!r}.")
+    elif result.suggestion:
+        notices.append(f"Did you mean: {result.suggestion}")
+    if result.expansions:
+        notices.append(f"Also searched for: {', '.join(result.expansions)}")
+    if "no-document-has-all-words" in result.notices:
+        notices.append("No document holds every word; showing documents with some of them.")
+    return notices
+
+
+def hit_lines(hits: Iterable[Hit], *, first: int = 1) -> list[str]:
+    """Three lines a hit, numbered from ``first``: title, file and page, the best passage (words marked **so**)."""
+    lines = []
+    for number, hit in enumerate(hits, start=first):
+        doc = hit.doc
+        where = f"p. {hit.page}" if hit.page else ""
+        lines.append(f"{number}. {doc.title} ({doc.year or 'n.d.'})  [{doc.doc_id}]")
+        lines.append(f"   {doc.filename}  {where}{'  (found by meaning)' if hit.by_meaning else ''}".rstrip())
+        for passage in hit.passages[:1]:
+            ocr = " (text from OCR)" if doc.from_ocr(passage.page) else ""
+            lines.append(f"   p. {passage.page}{ocr}: {passage.marked('**', '**')}")
+    return lines
+
+
+class Progress:
+    """A one-line progress display on a terminal (files, pages, ETA; pages being OCR'd); silent otherwise."""
+
+    def __init__(self, total: int, *, enabled: bool):
+        self.total, self.enabled = total, enabled
+        self.done = self.pages = 0
+        self.started = time.monotonic()
+
+    def step(self, pages: int) -> None:
+        self.done += 1
+        self.pages += pages
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / self.done * (self.total - self.done)
+        width = 24
+        filled = int(width * self.done / max(1, self.total))
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\r[{bar}] {self.done}/{self.total} files, {self.pages} pages, ETA {eta:.0f} s ")
+        sys.stderr.flush()
+
+    def reading(self, location: str, done: int, total: int) -> None:
+        """A worker is reading a file's scanned pages by OCR."""
+        if self.enabled and done < total:
+            sys.stderr.write(f"\r\033[KOCR {Path(location).name[:50]}: page {done + 1} of {total} ")
+            sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()

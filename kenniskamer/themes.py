@@ -187,6 +187,12 @@ def theme_by_id(themes: Iterable[Theme], id: str) -> Theme:
     raise KennisError(f"Unknown theme {id!r}. Valid themes are: {valid}.")
 
 
+def theme_ids(ids: Iterable[str]) -> list[str]:
+    """The given theme ids, checked against data/themes.toml (KennisError naming the valid ones)."""
+    known = load_themes()
+    return [theme_by_id(known, id).id for id in ids]
+
+
 # --- themes: matching ----------------------------------------------------------------------
 
 

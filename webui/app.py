@@ -125,3 +125,12 @@ class _Holder:
                     self._engine = SearchEngine(self.library)
         return self._engine
 
+
+def serve(settings: Settings, host: str, port: int, threads: int, *, say: Any = print) -> None:
+    """Serve the site with waitress until stopped; ``say`` gets the one line that says where."""
+    import waitress
+
+    Library.open(settings.library)  # a clear error before the server starts
+    app = create_app(settings)
+    say(f"Serving {settings.library} on http://{host}:{port}/ (Ctrl+C stops)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="kenniskamer")

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from kenniskamer.errors import KennisError
+from kenniskamer.errors import KennisError, OptionsError
 from kenniskamer.library import Library
 from kenniskamer.models import Document
 from kenniskamer.text.summary import shorten_summary
@@ -126,7 +126,7 @@ def resolve_window(
     """The window a user asked for: one of ``since``, ``days`` or ``since_last``, optionally ``until``."""
     chosen = [name for name, given in (("--since", since), ("--days", days is not None), ("--since-last", since_last)) if given]
     if len(chosen) > 1:
-        raise KennisError(f"Give only one of --since, --days and --since-last, not {' and '.join(chosen)}.")
+        raise OptionsError(f"Give only one of --since, --days and --since-last, not {' and '.join(chosen)}.")
     end = format_time(parse_time(until)) if until else None
     if since_last:
         mark = read_watermark(library)

@@ -1,9 +1,12 @@
-"""Check that catalog, originals, index and vectors agree; repair the index and the vectors from the catalog."""
+"""Check that catalog, originals, index and vectors agree; repair or rebuild the index and the vectors from the catalog."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,3 +189,34 @@ def sync_index(library: Library) -> int:
     report.orphan_originals = []  # left for `check --repair`, which says what it removes
     _repair(library, report)
     return len(report.repaired)
+
+
+Stage = Callable[[str, int], AbstractContextManager[Callable[[str], None]]]
+"""(what is about to be done, to how many documents) -> a context giving the step called after each document."""
+
+
+def _quiet_stage(what: str, count: int) -> AbstractContextManager[Callable[[str], None]]:
+    return contextlib.nullcontext(lambda doc_id: None)
+
+
+def reindex_library(library: Library, *, stage: Stage = _quiet_stage) -> tuple[int, int, int]:
+    """Rebuild the index from the catalog; return (documents indexed, study profiles read, vectors encoded).
+
+    First the study profiles read with other rules (or none yet) are read again from the
+    stored text, then the index is rebuilt, then the vectors that are missing or stale are
+    encoded (all of them for a new model; meaning on only). No original is opened.
+    """
+    from kenniskamer.study.refresh import refresh_profiles, stale_profiles
+
+    with library.writing():
+        stale = stale_profiles(library)
+        with stage(f"reading the study profiles of {len(stale)} documents from their stored text", len(stale)) as step:
+            profiles = refresh_profiles(library, stale, on_item=step)
+        count = rebuild_index(library, procs=2 if library.count() > 200 else 1)
+        encoded = 0
+        if library.meaning:
+            report = check_vectors(library)
+            wanted = len(report.to_encode)
+            with stage(f"encoding the vectors of {wanted} documents (search by meaning)", wanted) as step:
+                encoded = repair_vectors(library, report, on_item=step)
+    return count, profiles, encoded

@@ -1,14 +1,71 @@
-"""Curator operations on stored documents: edit and remove, catalog first, then index."""
+"""Curator operations on stored documents: the values a curator gives, edit and remove (catalog first, then index)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kenniskamer.errors import QueryError
 from kenniskamer.index.write import updating
-from kenniskamer.library.catalog import Library
+from kenniskamer.library.catalog import EDITABLE_FIELDS, Library
 from kenniskamer.meaning.sync import remove_vectors, update_vectors
-from kenniskamer.models import Document
+from kenniskamer.models import STUDY_FIELDS, Document
+
+CURATOR_FIELDS = ("title", "authors", "year", "date", "publisher", "doc_type", "language", "summary", "themes", *STUDY_FIELDS)
+STUDY_OPTIONS = {"kind": "kind", "methods": "method", "countries": "country", "groups": "group"}  # field -> its option
+_OPTION_FIELDS = {"type": "doc_type", "author": "authors", "theme": "themes", **{option: field for field, option in STUDY_OPTIONS.items()}}
+
+
+class CuratorValueError(QueryError):
+    """A curator's value that is not known; ``option`` names where it was given (``method``)."""
+
+    def __init__(self, message: str, option: str):
+        super().__init__(message)
+        self.option = option
+
+
+def curator_values(given: Mapping[str, Any], *, clear: Sequence[str] = ()) -> dict[str, Any]:
+    """The values a curator gave (empty ones left out), themes and study values as their ids (labels and case accepted).
+
+    ``clear``: fields (or their options' names: ``type``, ``method``) whose curator value is
+    dropped, as None. Raises KennisError for an unknown theme, CuratorValueError for an
+    unknown study value or field.
+    """
+    from kenniskamer.themes import theme_ids
+
+    values = dict(given)
+    values["themes"] = theme_ids(values.get("themes") or ())
+    values.update(_study_ids(values))
+    result: dict[str, Any] = {}
+    for key in CURATOR_FIELDS:
+        value = values.get(key)
+        if value in (None, (), []):
+            continue
+        result[key] = list(value) if isinstance(value, tuple) else value
+    for name in clear:
+        name = _OPTION_FIELDS.get(name, name)
+        if name not in EDITABLE_FIELDS:
+            raise CuratorValueError(f"{name!r} is not a field; use one of {', '.join(EDITABLE_FIELDS)}.", "clear")
+        result[name] = None
+    return result
+
+
+def _study_ids(values: Mapping[str, Any]) -> dict[str, Any]:
+    from kenniskamer.search.query import resolve_study
+
+    checked: dict[str, Any] = {}
+    for key, option in STUDY_OPTIONS.items():
+        given = values.get(key)
+        if given in (None, (), []):
+            continue
+        try:
+            if key == "kind":
+                checked[key] = resolve_study(option, given, typed=repr(given))
+            else:
+                checked[key] = list(dict.fromkeys(resolve_study(option, value, typed=repr(value)) for value in given))
+        except QueryError as err:
+            raise CuratorValueError(str(err), option) from None
+    return checked
 
 
 def edit_document(library: Library, doc_id: str, values: Mapping[str, Any]) -> Document:
