@@ -9,9 +9,8 @@ from kenniskamer.errors import QueryError
 from kenniskamer.index.write import updating
 from kenniskamer.library.catalog import EDITABLE_FIELDS, Library
 from kenniskamer.meaning.sync import remove_vectors, update_vectors
-from kenniskamer.models import STUDY_FIELDS, Document
+from kenniskamer.models import Document
 
-CURATOR_FIELDS = ("title", "authors", "year", "date", "publisher", "doc_type", "language", "summary", "themes", *STUDY_FIELDS)
 STUDY_OPTIONS = {"kind": "kind", "methods": "method", "countries": "country", "groups": "group"}  # field -> its option
 _OPTION_FIELDS = {"type": "doc_type", "author": "authors", "theme": "themes", **{option: field for field, option in STUDY_OPTIONS.items()}}
 
@@ -37,7 +36,7 @@ def curator_values(given: Mapping[str, Any], *, clear: Sequence[str] = ()) -> di
     values["themes"] = theme_ids(values.get("themes") or ())
     values.update(_study_ids(values))
     result: dict[str, Any] = {}
-    for key in CURATOR_FIELDS:
+    for key in EDITABLE_FIELDS:
         value = values.get(key)
         if value in (None, (), []):
             continue
