@@ -168,7 +168,7 @@ class KnownTexts:
         store = VectorStore(origin.vectors_dir)
         for doc in origin.documents():
             vectors, pages = store.get(doc.doc_id), origin.pages(doc.doc_id)
-            if vectors is None:
+            if vectors is None or vectors.model_id != self.model_id:
                 continue
             for (page, start, end), row in zip(vectors.spans.tolist(), vectors.passages):
                 self.known[text_hash(pages[page - 1][start:end])] = row.astype(np.float32)
