@@ -189,8 +189,11 @@ def theme_by_id(themes: Iterable[Theme], id: str) -> Theme:
 
 def theme_ids(ids: Iterable[str]) -> list[str]:
     """The given theme ids, checked against data/themes.toml (KennisError naming the valid ones)."""
+    wanted = list(ids)
+    if not wanted:  # most calls: no theme given, no file to read
+        return []
     known = load_themes()
-    return [theme_by_id(known, id).id for id in ids]
+    return [theme_by_id(known, id).id for id in wanted]
 
 
 # --- themes: matching ----------------------------------------------------------------------

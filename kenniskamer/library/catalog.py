@@ -259,8 +259,12 @@ class Library:
         """The path of a document's original."""
         return self.original_path(doc.sha256, extension_for(doc.mime))
 
+    def ocr_file(self, sha256: str) -> Path:
+        """Where the OCR cache (indexer.ocr.OcrCache) keeps the text read from the file with this checksum."""
+        return self.ocr_dir / f"{sha256}{OCR_SUFFIX}"
+
     def ocr_files(self) -> dict[str, Path]:
-        """The OCR cache's files (indexer.ocr.OcrCache), by the checksum of the file they were read from."""
+        """The OCR cache's files, by the checksum of the file they were read from."""
         if not self.ocr_dir.is_dir():
             return {}
         return {path.name.removesuffix(OCR_SUFFIX): path for path in self.ocr_dir.iterdir() if path.name.endswith(OCR_SUFFIX)}

@@ -102,7 +102,6 @@ def remove_document(library: Library, doc_id: str, *, keep_original: bool = Fals
         remove_vectors(library, doc_id)
         if not keep_original and library.find_sha(doc.sha256) is None:
             library.original_of(doc).unlink(missing_ok=True)
-            if (ocr := library.ocr_files().get(doc.sha256)) is not None:
-                ocr.unlink(missing_ok=True)
+            library.ocr_file(doc.sha256).unlink(missing_ok=True)
         library.log(doc.source, "removed", doc_id)
     return doc
