@@ -37,7 +37,14 @@ from kenniskamer.library.catalog import extension_for, with_edits
 from kenniskamer.library.check import sync_index
 from kenniskamer.meaning.encoder import Encoder
 from kenniskamer.meaning.store import VectorStore
-from kenniskamer.meaning.vectors import DocumentVectors, document_text, encode_document, text_hash
+from kenniskamer.meaning.vectors import (
+    DocumentVectors,
+    Retriever,
+    document_text,
+    encode_document,
+    retrieval_text,
+    text_hash,
+)
 from kenniskamer.models import FLAG_NEEDS_OCR, Document, Fetched
 from kenniskamer.text.layout import reference_spans
 from kenniskamer.text.prose import words as folded_words
@@ -154,6 +161,7 @@ def prepare(
     password: str | None,
     added: str,
     encoder: Encoder | None = None,
+    retriever: Retriever | None = None,
     ocr: PageReader | None = None,
 ) -> Prepared:
     """Extract and enrich a file, fold its text once for the key, sample, vocabulary and index terms; encode it."""
@@ -179,7 +187,7 @@ def prepare(
         sample=sample_of(per_page) if key else "",
         vocabulary=" ".join(sorted(vocabulary)),
         terms=terms,
-        vectors=encode_document(doc, pages, encoder, references=references) if encoder is not None else None,
+        vectors=encode_document(doc, pages, encoder, references=references, retriever=retriever) if encoder else None,
     )
 
 
@@ -193,6 +201,7 @@ class FileReader:
     known_hashes: frozenset[str]  # files with these bytes are duplicates: not worth extracting
     encode: bool = False  # compute the vectors for search by meaning
     encoder: Encoder | None = None  # set by warm_up in the worker when ``encode``
+    retriever: Retriever | None = None  # likewise: the document's retrieval vector (kenniskamer.meaning.e5)
     ocr: bool = True  # read pages without a text layer by OCR (off: they wait, flagged needs-ocr)
     ocr_cache: str | None = None  # the library's OCR cache folder (none: a dry run without a library)
     ocr_seconds: float = DOCUMENT_SECONDS  # OCR time of one file
@@ -207,11 +216,14 @@ class FileReader:
         enrich.detect_language("warm up the language model with a few words of text")
         reader = self if self.themes is not None else replace(self, themes=load_themes())
         if self.encode:
+            from kenniskamer.meaning.e5 import load_retriever
             from kenniskamer.meaning.encoder import load_encoder
 
             encoder = load_encoder()
             encoder.warm_up()
-            reader = replace(reader, encoder=encoder)
+            retriever = load_retriever()
+            retriever.encode(["Draagvlak voor de opvang van vluchtelingen."])  # its graph loaded before the first file
+            reader = replace(reader, encoder=encoder, retriever=retriever)
         if self.ocr:
             reader = replace(reader, engine=find_engine())
         return reader
@@ -239,7 +251,7 @@ class FileReader:
                 if sha256 in self.known_hashes:
                     return Duplicate(sha256)
             prepared = prepare(fetched, self.themes or (), password=self.password, added=task.added,
-                               encoder=self.encoder, ocr=self.page_reader(progress))
+                               encoder=self.encoder, retriever=self.retriever, ocr=self.page_reader(progress))
             return prepared
         except KennisError as err:
             return Failed(str(err))
@@ -425,9 +437,14 @@ def _add_one(
 
 def vectors_for(stored: Document, prepared: Prepared) -> DocumentVectors:
     """The worker's vectors, with the document's encoded again if a curator's title or summary changed its text."""
-    assert prepared.vectors is not None
-    if text_hash(document_text(stored, prepared.pages)) == prepared.vectors.text_hash:
-        return prepared.vectors
+    vectors = prepared.vectors
+    assert vectors is not None
+    if text_hash(document_text(stored, prepared.pages)) == vectors.text_hash and (
+        vectors.retrieval is None or text_hash(retrieval_text(stored, prepared.pages)) == vectors.retrieval.text_hash
+    ):
+        return vectors
+    from kenniskamer.meaning.e5 import load_retriever
     from kenniskamer.meaning.encoder import load_encoder
 
-    return encode_document(stored, prepared.pages, load_encoder(), previous=prepared.vectors)
+    retriever = load_retriever() if vectors.retrieval is not None else None
+    return encode_document(stored, prepared.pages, load_encoder(), previous=vectors, retriever=retriever)

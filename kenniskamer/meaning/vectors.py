@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -16,17 +17,22 @@ from kenniskamer.text.layout import reference_spans
 CHUNK_WORDS = (100, 110, 120)  # a passage ends after a sentence between the outer two, else at the middle
 TAIL_WORDS = 40  # a page's last chunk with fewer words joins the one before
 DOCUMENT_WORDS = 300  # the document text: title, summary, then the first page, up to this many words
+RETRIEVAL_WORDS = 150  # the same for the retrieval encoder (e5): the question judgments scored 0.72 at 95 words, 0.74 at 150, 0.72 at 300
 HASH_BYTES = 8
 
 _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"[.!?:;][\"')\]]*$")
 
 
-def document_text(doc: Document, pages: Sequence[str]) -> str:
-    """The text of a document's vector: its title, summary and first page with text, cut at DOCUMENT_WORDS words."""
+def document_text(doc: Document, pages: Sequence[str], words: int = DOCUMENT_WORDS) -> str:
+    """The text of a document's vector: its title, summary and first page with text, cut at ``words`` words."""
     first_page = next((page for page in pages if page.strip()), "")
-    words = " ".join(part for part in (doc.title, doc.summary or "", first_page) if part).split()
-    return " ".join(words[:DOCUMENT_WORDS])
+    return " ".join(" ".join(part for part in (doc.title, doc.summary or "", first_page) if part).split()[:words])
+
+
+def retrieval_text(doc: Document, pages: Sequence[str]) -> str:
+    """The text of a document's retrieval vector (kenniskamer.meaning.e5): its document text, cut at RETRIEVAL_WORDS."""
+    return document_text(doc, pages, RETRIEVAL_WORDS)
 
 
 def page_chunks(text: str) -> list[tuple[int, int]]:
@@ -71,6 +77,24 @@ def text_hash(text: str) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=HASH_BYTES).digest()
 
 
+class Retriever(Protocol):
+    """The second encoder, for documents only (kenniskamer.meaning.e5.E5Small)."""
+
+    model_id: str
+    dimensions: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """A document's vector by the retrieval encoder, and what it was made from."""
+
+    model_id: str
+    text_hash: bytes  # of retrieval_text
+    vector: np.ndarray  # (dimensions,) float16, L2-normalised
+
+
 @dataclass(frozen=True)
 class DocumentVectors:
     """A document's vectors, with what they were made from: one for the document, one per passage."""
@@ -81,6 +105,7 @@ class DocumentVectors:
     spans: np.ndarray  # (passages, 3) int32: page number, start and end offsets into the stored page text
     hashes: bytes  # HASH_BYTES per passage, of its text
     passages: np.ndarray  # (passages, dimensions) float16, L2-normalised
+    retrieval: Retrieval | None = None  # the retrieval encoder's document vector, if it was asked for
 
     def passage_hashes(self) -> list[bytes]:
         """The hash of each passage's text, in order."""
@@ -95,11 +120,12 @@ def expected_hashes(doc: Document, pages: Sequence[str]) -> tuple[bytes, bytes]:
 
 def encode_document(
     doc: Document, pages: Sequence[str], encoder: Encoder, *, previous: DocumentVectors | None = None,
-    references: Sequence[tuple[int, int] | None] | None = None,
+    references: Sequence[tuple[int, int] | None] | None = None, retriever: Retriever | None = None,
 ) -> DocumentVectors:
     """Encode a document and its passages; texts whose hash ``previous`` (same model) holds keep their vector.
 
     ``references``: the pages' reference lists, if already found (text.layout.reference_spans).
+    ``retriever``: also the document's retrieval vector (kept from ``previous`` the same way).
     """
     spans = passages_of(pages, references)
     texts = [pages[page - 1][start:end] for page, start, end in spans]
@@ -128,4 +154,14 @@ def encode_document(
         spans=np.array(spans, dtype=np.int32).reshape(len(spans), 3),
         hashes=b"".join(hashes),
         passages=passages,
+        retrieval=encode_retrieval(doc, pages, retriever, previous.retrieval if previous else None) if retriever else None,
     )
+
+
+def encode_retrieval(doc: Document, pages: Sequence[str], retriever: Retriever, previous: Retrieval | None) -> Retrieval:
+    """A document's retrieval vector: ``previous`` if made by the same model from the same text, else encoded."""
+    text = retrieval_text(doc, pages)
+    digest = text_hash(text)
+    if previous is not None and (previous.model_id, previous.text_hash) == (retriever.model_id, digest):
+        return previous
+    return Retrieval(retriever.model_id, digest, retriever.encode([text])[0].astype(np.float16))

@@ -24,6 +24,7 @@ from kenniskamer.search.facets import FACETS, FILTER_FIELDS, chosen_values, face
 from kenniskamer.search.hybrid import (
     KEYWORD_WORDS,
     Meaning,
+    blend,
     content_words,
     found_by_meaning,
     fuse,
@@ -275,8 +276,8 @@ class SearchEngine:
         text = meaning_text(tree, run.expansions)
         if meaning is None or not text:
             return None
-        vector = meaning.encode_query(text)
-        cosines = refine(meaning, vector, meaning.document_scores(vector, run.table.doc_ids), run.table.doc_ids)
+        vector, ids = meaning.encode_query(text), run.table.doc_ids
+        cosines = blend(refine(meaning, vector, meaning.document_scores(vector, ids), ids), meaning.retrieval_scores(text, ids))
         return _Sense(vector, cosines, content_words(tree, only_stopwords))
 
     def _meaning_index(self) -> Meaning | None:
@@ -326,10 +327,12 @@ class SearchEngine:
         """The pages worth reading for ``limit`` passages of a document, best first, each with the
         stretch meaning chose on it (None: the words choose). No page that is all reference list."""
         references = run.table.references.get(ordinal, {})
-        word_pages = candidate_pages(run.pages(ordinal), references, limit)
+        # The word pages fused are as many whatever the limit: a hit's pages are then the first
+        # of its document page's (a longer word list changes the fused order).
+        word_pages = candidate_pages(run.pages(ordinal), references, max(limit, PASSAGE_CANDIDATES) if limit else 0)
         meaning = self._meaning if sense is not None and not isinstance(self._meaning, bool) else None
         if meaning is None or sense is None:
-            return [(page, None) for page in word_pages]
+            return [(page, None) for page in word_pages[: limit + SPARE_PAGES]]
         spans: dict[int, tuple[int, int]] = {}
         for page, begin, end, _ in meaning.passages(sense.vector, run.table.doc_ids[ordinal], PASSAGE_CANDIDATES):
             low, high = references.get(page, (1, 0))
