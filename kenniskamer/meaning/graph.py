@@ -209,14 +209,16 @@ def cached_network(
     return None
 
 
-def session(model: bytes) -> Any:
-    """An onnxruntime session of ``model`` on one thread (an ingest worker has one core)."""
+def session(model: bytes, *, threads: int = 1) -> Any:
+    """An onnxruntime session of ``model``: one thread (an ingest worker has one core), or ``threads`` that sleep when idle."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    if threads > 1:  # a searching process: its threads must not spin between queries
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 

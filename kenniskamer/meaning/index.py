@@ -15,7 +15,8 @@ from __future__ import annotations
 import mmap
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,6 +124,16 @@ class MeaningIndex:
                     self._retriever = e5.load_retriever()
         return _cosines(snapshot.retrieval_rows, snapshot.retrieval, self._retriever.encode_query(text), doc_ids)
 
+    def retrieval_scores_later(self, text: str, doc_ids: Sequence[str]) -> Callable[[], np.ndarray | None]:
+        """:meth:`retrieval_scores` started on a thread now; call what this returns for them.
+
+        e5's query encoding (~15 ms) is onnxruntime's, which lets go of the GIL: it runs beside
+        USE's encoding and the reading of passages (measured on /api/search: p95 45 -> 38 ms).
+        """
+        if not self._snapshot.retrieval_rows:
+            return lambda: None
+        return _background().submit(self.retrieval_scores, text, doc_ids).result
+
     def passages(self, query: np.ndarray, doc_id: str, limit: int) -> list[tuple[int, int, int, float]]:
         """The document's best passages for the query: (page, start, end, cosine), best first, at most ``limit``."""
         if limit <= 0:
@@ -176,6 +187,19 @@ class MeaningIndex:
                         return None
                     self._maps[name] = mapping  # the older, shorter mapping stays valid for whoever holds it
         return np.frombuffer(mapping, dtype=np.float16, count=count * dimensions, offset=offset).reshape(count, dimensions)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _background() -> ThreadPoolExecutor:
+    """The process's threads for e5's query encodings (two: a server's searches may overlap)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kenniskamer-e5")
+        return _pool
 
 
 def _cosines(rows_of: dict[str, int], matrix: np.ndarray, query: np.ndarray, doc_ids: Sequence[str]) -> np.ndarray:

@@ -276,8 +276,10 @@ class SearchEngine:
         text = meaning_text(tree, run.expansions)
         if meaning is None or not text:
             return None
-        vector, ids = meaning.encode_query(text), run.table.doc_ids
-        cosines = blend(refine(meaning, vector, meaning.document_scores(vector, ids), ids), meaning.retrieval_scores(text, ids))
+        ids = run.table.doc_ids
+        retrieval = meaning.retrieval_scores_later(text, ids)  # e5's, on a thread beside USE's
+        vector = meaning.encode_query(text)
+        cosines = blend(refine(meaning, vector, meaning.document_scores(vector, ids), ids), retrieval())
         return _Sense(vector, cosines, content_words(tree, only_stopwords))
 
     def _meaning_index(self) -> Meaning | None:
