@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from kenniskamer.index.write import rebuild_index  # noqa: E402
 from kenniskamer.library import Library  # noqa: E402
+from kenniskamer.meaning.e5 import load_retriever  # noqa: E402
 from kenniskamer.meaning.encoder import load_encoder  # noqa: E402
 from kenniskamer.meaning.store import VectorStore  # noqa: E402
 from kenniskamer.meaning.vectors import encode_document, text_hash  # noqa: E402
@@ -183,10 +184,10 @@ class KnownTexts:
 
 def generate_vectors(library: Library, origin: Library) -> int:
     """Vectors for every generated document, as ingest makes them; returns how many texts the encoder read."""
-    encoder = KnownTexts(origin)
+    encoder, retriever = KnownTexts(origin), load_retriever()
     store = VectorStore(library.vectors_dir)
     for number, doc in enumerate(library.documents(), start=1):
-        store.put(doc.doc_id, encode_document(doc, library.pages(doc.doc_id), encoder))
+        store.put(doc.doc_id, encode_document(doc, library.pages(doc.doc_id), encoder, retriever=retriever))
         if number % 1000 == 0:
             print(f"  vectors: {number} documents", flush=True)
     store.close()

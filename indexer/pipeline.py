@@ -216,14 +216,12 @@ class FileReader:
         enrich.detect_language("warm up the language model with a few words of text")
         reader = self if self.themes is not None else replace(self, themes=load_themes())
         if self.encode:
-            from kenniskamer.meaning.e5 import load_retriever
+            from kenniskamer.meaning.e5 import retriever_or_none
             from kenniskamer.meaning.encoder import load_encoder
 
             encoder = load_encoder()
             encoder.warm_up()
-            retriever = load_retriever()
-            retriever.encode(["Draagvlak voor de opvang van vluchtelingen."])  # its graph loaded before the first file
-            reader = replace(reader, encoder=encoder, retriever=retriever)
+            reader = replace(reader, encoder=encoder, retriever=retriever_or_none())  # its graph loaded before the first file
         if self.ocr:
             reader = replace(reader, engine=find_engine())
         return reader
@@ -443,8 +441,8 @@ def vectors_for(stored: Document, prepared: Prepared) -> DocumentVectors:
         vectors.retrieval is None or text_hash(retrieval_text(stored, prepared.pages)) == vectors.retrieval.text_hash
     ):
         return vectors
-    from kenniskamer.meaning.e5 import load_retriever
+    from kenniskamer.meaning.e5 import retriever_or_none
     from kenniskamer.meaning.encoder import load_encoder
 
-    retriever = load_retriever() if vectors.retrieval is not None else None
+    retriever = retriever_or_none() if vectors.retrieval is not None else None
     return encode_document(stored, prepared.pages, load_encoder(), previous=vectors, retriever=retriever)

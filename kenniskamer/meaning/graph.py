@@ -30,7 +30,10 @@ the window index.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import platform
 import tempfile
 import threading
 from collections.abc import Callable
@@ -145,20 +148,31 @@ def quantize(model: bytes, *, per_channel: bool = False) -> bytes:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root, silence = logging.getLogger(), logging.NullHandler()
-    level = root.level
     # quantize_dynamic advises pre-processing through logging.warning: to every user, and it
     # would give the root logger a handler for good. Held back while it runs (once a machine).
-    root.addHandler(silence)
-    root.setLevel(logging.ERROR)
-    try:
-        with tempfile.TemporaryDirectory(prefix="kenniskamer-graph-") as folder:
+    with _QUIET, tempfile.TemporaryDirectory(prefix="kenniskamer-graph-") as folder:
+        level = root.level
+        root.addHandler(silence)
+        root.setLevel(logging.ERROR)
+        try:
             source, target = Path(folder, "float32.onnx"), Path(folder, "int8.onnx")
             source.write_bytes(model)
             quantize_dynamic(source, target, weight_type=QuantType.QInt8, per_channel=per_channel)
             return target.read_bytes()
-    finally:
-        root.removeHandler(silence)
-        root.setLevel(level)
+        finally:
+            root.removeHandler(silence)
+            root.setLevel(level)
+
+
+_QUIET = threading.Lock()
+
+
+def machine() -> bytes:
+    """What int8 products depend on: the architecture and the CPU's instruction sets (a shared cache folder may move)."""
+    flags = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+        flags = next((line for line in info if line.startswith(("flags", "Features"))), "")
+    return f"{platform.machine()} {hashlib.sha256(flags.encode()).hexdigest()[:16]}".encode()
 
 
 def cached_network(
@@ -169,8 +183,8 @@ def cached_network(
 
     Agrees: ``probe`` (the vectors a network gives PROBE) of the int8 network has a cosine of
     at least AGREEMENT with the float32 one's, row by row; older x86 without VNNI can saturate
-    int8 products. Each model comes from the cache (``kind``-int8 / -float32, ``key``), else is
-    built and kept; a refused int8 model is kept as an empty file, so it is not built again.
+    int8 products. Each model comes from the cache (``kind``-int8 / -float32, ``key``; int8's
+    also by :func:`machine`, as a cache folder can be shared), else is built and kept; a refused int8 model is kept as an empty file, so it is not built again.
     None without onnxruntime or onnx, or if they fail (the caller has a slower way). A cached
     model onnxruntime cannot read is built again.
     """
@@ -182,7 +196,7 @@ def cached_network(
         return built[0]
 
     for precision in ("int8", "float32"):
-        path = cache_file(f"{kind}-{precision}", key, ".onnx")
+        path = cache_file(f"{kind}-{precision}", key + b"|" + machine() if precision == "int8" else key, ".onnx")
         cached = read_cache(path, bytes)
         if cached == b"":
             continue  # int8 refused on this machine
@@ -198,9 +212,13 @@ def cached_network(
             network = make(model)
             agrees = precision == "float32" or (probe(network) * probe(make(float32()))).sum(axis=1).min() >= AGREEMENT
         except ImportError:
-            return None
+            if precision == "float32":
+                return None
+            agrees = False  # onnxruntime without its quantisation tools: float32 then
         except Exception:  # an onnx or onnxruntime release that will not build or run it
-            continue
+            if precision == "float32":
+                continue
+            agrees = False
         if not agrees:
             write_cache(path, b"")
             continue

@@ -12,6 +12,7 @@ Thread-safe: a search reads one immutable snapshot (doc ids, matrix), swapped wh
 
 from __future__ import annotations
 
+import logging
 import mmap
 import threading
 from collections import OrderedDict
@@ -30,6 +31,8 @@ from kenniskamer.meaning.store import VectorStore
 if TYPE_CHECKING:
     from kenniskamer.library.catalog import Library
     from kenniskamer.meaning.e5 import E5Small
+
+log = logging.getLogger(__name__)
 
 # Converted passage vectors kept in memory, most recently used first (a 30-page study: 0.4 MB).
 PASSAGE_CACHE_BYTES = 64 * 1024 * 1024
@@ -54,6 +57,7 @@ class MeaningIndex:
         self._retriever = retriever
         self.model_id = encoder.model_id if encoder is not None else model_id
         self.retrieval_model = retriever.model_id if retriever is not None else e5.MODEL_ID
+        self._retrieval_failed = False
         self._lock = threading.Lock()
         self._maps: dict[str, mmap.mmap] = {}  # passage file name -> its mapping, grown when the file grows
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()  # doc id -> spans, float32 rows
@@ -116,13 +120,17 @@ class MeaningIndex:
         NaN for a document without one. The encoder (~0.15 s) loads on the first query that needs it.
         """
         snapshot = self._snapshot
-        if not snapshot.retrieval_rows:
+        if not snapshot.retrieval_rows or self._retrieval_failed:
             return None
-        if self._retriever is None:
-            with self._lock:
-                if self._retriever is None:
-                    self._retriever = e5.load_retriever()
-        return _cosines(snapshot.retrieval_rows, snapshot.retrieval, self._retriever.encode_query(text), doc_ids)
+        try:
+            if self._retriever is None:
+                self._retriever = e5.load_retriever()  # which has its own lock
+            query = self._retriever.encode_query(text)
+        except Exception as err:  # no e5 here (a damaged model file, an onnxruntime without MatMulNBits): USE alone
+            self._retrieval_failed = True
+            log.warning("Search by meaning goes on without multilingual-e5-small: %s", err)
+            return None
+        return _cosines(snapshot.retrieval_rows, snapshot.retrieval, query, doc_ids)
 
     def retrieval_scores_later(self, text: str, doc_ids: Sequence[str]) -> Callable[[], np.ndarray | None]:
         """:meth:`retrieval_scores` started on a thread now; call what this returns for them.

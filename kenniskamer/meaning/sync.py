@@ -98,7 +98,7 @@ def repair_vectors(
     store.remove_many(report.extra)
     if report.to_encode:
         encoder = encoder or load_encoder()
-        retriever = retriever or e5.load_retriever()
+        retriever = retriever or e5.retriever_or_none()
         for doc_id in report.to_encode:
             _encode_one(library, store, doc_id, encoder, retriever)
             if on_item:
@@ -126,13 +126,13 @@ def update_vectors(
             stale.append(doc_id)
     if stale:
         encoder = encoder or load_encoder()
-        retriever = retriever or e5.load_retriever()
+        retriever = retriever or e5.retriever_or_none()
         for doc_id in stale:
             _encode_one(library, store, doc_id, encoder, retriever)
     return len(stale)
 
 
-def _encode_one(library: Library, store: VectorStore, doc_id: str, encoder: Encoder, retriever: Retriever) -> None:
+def _encode_one(library: Library, store: VectorStore, doc_id: str, encoder: Encoder, retriever: Retriever | None) -> None:
     doc, pages = library.get(doc_id), library.pages(doc_id)
     store.put(doc_id, encode_document(doc, pages, encoder, previous=store.get(doc_id), retriever=retriever))
 

@@ -154,8 +154,17 @@ def encode_document(
         spans=np.array(spans, dtype=np.int32).reshape(len(spans), 3),
         hashes=b"".join(hashes),
         passages=passages,
-        retrieval=encode_retrieval(doc, pages, retriever, previous.retrieval if previous else None) if retriever else None,
+        retrieval=_retrieval(doc, pages, retriever, previous.retrieval if previous else None),
     )
+
+
+def _retrieval(doc: Document, pages: Sequence[str], retriever: Retriever | None, previous: Retrieval | None) -> Retrieval | None:
+    """The retrieval vector to store: encoded (or kept) by ``retriever``; without one, ``previous`` if its text is the same."""
+    if retriever is not None:
+        return encode_retrieval(doc, pages, retriever, previous)
+    if previous is not None and previous.text_hash == text_hash(retrieval_text(doc, pages)):
+        return previous
+    return None
 
 
 def encode_retrieval(doc: Document, pages: Sequence[str], retriever: Retriever, previous: Retrieval | None) -> Retrieval:

@@ -270,14 +270,18 @@ class SearchEngine:
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _sense(self, run: Run, tree: Node | None) -> _Sense | None:
-        """The query's vector and every document's closeness to it; None without meaning or words."""
+    def _sense(self, run: Run, tree: Node | None, *, ranking: bool = True) -> _Sense | None:
+        """The query's vector and every document's closeness to it; None without meaning or words.
+
+        ``ranking``: the closeness ranks documents, so e5's cosines are mixed in (choosing one
+        document's pages needs only the vector).
+        """
         meaning = self._meaning_index()
         text = meaning_text(tree, run.expansions)
         if meaning is None or not text:
             return None
         ids = run.table.doc_ids
-        retrieval = meaning.retrieval_scores_later(text, ids)  # e5's, on a thread beside USE's
+        retrieval = meaning.retrieval_scores_later(text, ids) if ranking else lambda: None  # e5's, beside USE's
         vector = meaning.encode_query(text)
         cosines = blend(refine(meaning, vector, meaning.document_scores(vector, ids), ids), retrieval())
         return _Sense(vector, cosines, content_words(tree, only_stopwords))
@@ -356,7 +360,7 @@ class SearchEngine:
         run = Run(self.thesaurus, snapshot, table, True)
         tree = merge_phrases(tree, self.thesaurus.find_phrases)
         run.score(tree, table.only(ordinal))
-        pages = self._pages(run, ordinal, self._sense(run, tree), limit)
+        pages = self._pages(run, ordinal, self._sense(run, tree, ranking=False), limit)
         texts = self.library.page_texts([(doc_id, page) for page, _ in pages])
         suffix = text_suffix(doc.language)
         marked = marked_terms(run.highlight, suffix)
