@@ -4,7 +4,7 @@ Universal Sentence Encoder (kenniskamer.meaning.encoder) encodes every passage, 
 cosines rank well on keywords; on questions it was the ceiling (bench/RESULTS.md: no fusion
 of its scores reached the bar). multilingual-e5-small (intfloat, MIT; 12 layers, 384 wide,
 trained for retrieval in about 100 languages) ranks the documents better: the z-scored mix of
-its document cosines with USE's lifts the question judgments by 0.07. It costs 20x USE's time
+its document cosines with USE's lifts the question judgments by 0.07. It costs 13x USE's time
 a word, so it encodes one text a document (title, summary, first page: RETRIEVAL_WORDS words),
 never the passages.
 
