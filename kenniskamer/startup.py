@@ -28,6 +28,7 @@ import json
 import mmap
 import os
 import sys
+import threading
 import types
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -83,6 +84,21 @@ def importing_whoosh() -> Iterator[None]:
         for name, stand_in in stand_ins.items():
             if sys.modules.get(name) is stand_in:
                 del sys.modules[name]
+
+
+def once(make: Callable[[], T]) -> Callable[[], T]:
+    """A function giving what ``make()`` returns, made by the first call only (from any thread): a model loaded on first use."""
+    lock = threading.Lock()
+    made: list[T] = []
+
+    def get() -> T:
+        with lock:
+            if not made:
+                made.append(make())
+            return made[0]
+
+    get.__doc__ = make.__doc__
+    return get
 
 
 def cache_file(kind: str, key: bytes, suffix: str) -> Path | None:

@@ -32,7 +32,6 @@ noise on a short query cost the Dutch questions 0.03. It takes ~13 ms; loading i
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import logging
 import mmap
@@ -46,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from kenniskamer.meaning.encoder import HashedPrefixes, piece_hash
-from kenniskamer.startup import cache_file, map_arrays, pack_arrays, read_cache, write_cache
+from kenniskamer.startup import cache_file, map_arrays, once, pack_arrays, read_cache, write_cache
 
 log = logging.getLogger(__name__)
 
@@ -333,18 +332,16 @@ class E5Small:
 
     def _query_network(self) -> Any:
         """The four-bit graph, for queries: int8's noise on a query's vector cost the Dutch questions 0.03 (0.704 -> 0.670)."""
-        from kenniskamer.meaning.graph import session
+        from kenniskamer.meaning.graph import cached_network, session
 
         with self._lock:
             if self._query_session is None:
-                path = cache_file("e5-query-graph", self._key + f"|graph {GRAPH_VERSION}".encode(), ".onnx")
-                cached = read_cache(path, bytes)
-                with contextlib.suppress(Exception):  # onnxruntime's own errors: a damaged or foreign file
-                    self._query_session = session(cached, threads=QUERY_THREADS) if cached else None
-                if self._query_session is None:
-                    model = build_graph(self._model, four_bits=True)
-                    self._query_session = session(model, threads=QUERY_THREADS)
-                    write_cache(path, model)
+                key = self._key + f"|graph {GRAPH_VERSION}".encode()
+                found = cached_network("e5-query-graph", key, lambda: build_graph(self._model, four_bits=True),
+                                       lambda model: session(model, threads=QUERY_THREADS), None)
+                if found is None:
+                    raise RuntimeError("onnxruntime could not run multilingual-e5-small's query graph (MatMulNBits needs 1.17).")
+                self._query_session = found
             return self._query_session
 
     def _embed(self, ids: list[int]) -> np.ndarray:
@@ -382,17 +379,8 @@ class E5Small:
         return self._encode(f"query: {text}", self._query_network())
 
 
-_shared: E5Small | None = None
-_shared_lock = threading.Lock()
-
-
-def load_retriever() -> E5Small:
-    """The process's e5 encoder, loaded on first use."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = E5Small()
-        return _shared
+load_retriever = once(E5Small)
+"""The process's e5 encoder, loaded on first use."""
 
 
 def retriever_or_none() -> E5Small | None:

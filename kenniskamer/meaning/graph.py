@@ -176,10 +176,12 @@ def machine() -> bytes:
 
 
 def cached_network(
-    kind: str, key: bytes, build: Callable[[], bytes], make: Callable[[bytes], N], probe: Callable[[N], np.ndarray],
-    *, per_channel: bool = False,
+    kind: str, key: bytes, build: Callable[[], bytes], make: Callable[[bytes], N],
+    probe: Callable[[N], np.ndarray] | None, *, per_channel: bool = False,
 ) -> N | None:
     """``make`` over an ONNX model: int8 (:func:`quantize` of ``build()``) if it agrees with float32's, else float32's.
+
+    Without ``probe``, the model as built (no int8 is tried).
 
     Agrees: ``probe`` (the vectors a network gives PROBE) of the int8 network has a cosine of
     at least AGREEMENT with the float32 one's, row by row; older x86 without VNNI can saturate
@@ -195,7 +197,7 @@ def cached_network(
             built.append(build())
         return built[0]
 
-    for precision in ("int8", "float32"):
+    for precision in ("int8", "float32") if probe is not None else ("float32",):
         path = cache_file(f"{kind}-{precision}", key + b"|" + machine() if precision == "int8" else key, ".onnx")
         cached = read_cache(path, bytes)
         if cached == b"":
@@ -210,7 +212,9 @@ def cached_network(
         try:
             model = float32() if precision == "float32" else quantize(float32(), per_channel=per_channel)
             network = make(model)
-            agrees = precision == "float32" or (probe(network) * probe(make(float32()))).sum(axis=1).min() >= AGREEMENT
+            agrees = probe is None or precision == "float32" or (
+                (probe(network) * probe(make(float32()))).sum(axis=1).min() >= AGREEMENT
+            )
         except ImportError:
             if precision == "float32":
                 return None

@@ -27,6 +27,7 @@ import numpy as np
 from kenniskamer.meaning import e5
 from kenniskamer.meaning.encoder import MODEL_ID, Encoder, load_encoder
 from kenniskamer.meaning.store import VectorStore
+from kenniskamer.startup import once
 
 if TYPE_CHECKING:
     from kenniskamer.library.catalog import Library
@@ -197,17 +198,8 @@ class MeaningIndex:
         return np.frombuffer(mapping, dtype=np.float16, count=count * dimensions, offset=offset).reshape(count, dimensions)
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _background() -> ThreadPoolExecutor:
-    """The process's threads for e5's query encodings (two: a server's searches may overlap)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kenniskamer-e5")
-        return _pool
+# The process's threads for e5's query encodings (two: a server's searches may overlap).
+_background = once(lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="kenniskamer-e5"))
 
 
 def _cosines(rows_of: dict[str, int], matrix: np.ndarray, query: np.ndarray, doc_ids: Sequence[str]) -> np.ndarray:

@@ -119,12 +119,12 @@ class VectorStore:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn, self._local.schema = conn, False
+            self._local.conn, self._local.schema, self._local.retrieval = conn, False, False
         if create and not self._local.schema:  # a writer: readers (the site) never take the write lock, not even to see the schema
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SQL)
             conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('version', ?)", (str(STORE_VERSION),))
-            self._local.schema = True
+            self._local.schema = self._local.retrieval = True
         return conn
 
     def close(self) -> None:
@@ -150,24 +150,24 @@ class VectorStore:
 
     def _has_retrieval(self) -> bool:
         """Whether the store has its retrieval table (a store written before it existed has not, until written to)."""
-        return self.connect().execute("SELECT 1 FROM sqlite_master WHERE name = 'retrieval'").fetchone() is not None
+        conn = self.connect()
+        if not getattr(self._local, "retrieval", False):  # once there, it stays: asked once a connection
+            self._local.retrieval = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'retrieval'").fetchone() is not None
+        return bool(self._local.retrieval)
 
     def retrieval_matrix(self, model_id: str) -> tuple[list[str], np.ndarray]:
         """The doc ids with a retrieval vector of ``model_id`` and those vectors as one float32 matrix."""
         if not self._has_retrieval():
             return [], np.zeros((0, 0), dtype=np.float32)
-        rows = self.connect().execute(
-            "SELECT doc_id, vector FROM retrieval WHERE model_id = ? ORDER BY doc_id", (model_id,)
-        ).fetchall()
-        if not rows:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float16).reshape(len(rows), -1)
-        return [row[0] for row in rows], matrix.astype(np.float32)
+        return self._matrix("retrieval", model_id)
 
     def document_matrix(self, model_id: str) -> tuple[list[str], np.ndarray]:
         """The doc ids with vectors of ``model_id`` and their vectors as one float32 matrix, row by row."""
+        return self._matrix("documents", model_id)
+
+    def _matrix(self, table: str, model_id: str) -> tuple[list[str], np.ndarray]:
         rows = self.connect().execute(
-            "SELECT doc_id, vector FROM documents WHERE model_id = ? ORDER BY doc_id", (model_id,)
+            f"SELECT doc_id, vector FROM {table} WHERE model_id = ? ORDER BY doc_id", (model_id,)
         ).fetchall()
         if not rows:
             return [], np.zeros((0, 0), dtype=np.float32)

@@ -159,18 +159,12 @@ def encode_document(
 
 
 def _retrieval(doc: Document, pages: Sequence[str], retriever: Retriever | None, previous: Retrieval | None) -> Retrieval | None:
-    """The retrieval vector to store: encoded (or kept) by ``retriever``; without one, ``previous`` if its text is the same."""
-    if retriever is not None:
-        return encode_retrieval(doc, pages, retriever, previous)
-    if previous is not None and previous.text_hash == text_hash(retrieval_text(doc, pages)):
-        return previous
-    return None
-
-
-def encode_retrieval(doc: Document, pages: Sequence[str], retriever: Retriever, previous: Retrieval | None) -> Retrieval:
-    """A document's retrieval vector: ``previous`` if made by the same model from the same text, else encoded."""
+    """The retrieval vector to store: ``previous`` if made from the same text (by ``retriever``'s model, if one is
+    given), else encoded by ``retriever``; None without one."""
     text = retrieval_text(doc, pages)
     digest = text_hash(text)
-    if previous is not None and (previous.model_id, previous.text_hash) == (retriever.model_id, digest):
+    if previous is not None and previous.text_hash == digest and (retriever is None or previous.model_id == retriever.model_id):
         return previous
+    if retriever is None:
+        return None
     return Retrieval(retriever.model_id, digest, retriever.encode([text])[0].astype(np.float16))
